@@ -1,0 +1,503 @@
+//! The site configuration (`site.toml`): its structs, parsing and validation.
+//!
+//! Parsing rejects unknown keys (serde's `deny_unknown_fields`, with the key's
+//! path added by `serde_path_to_error`-style context from `toml`). `Config::parse`
+//! checks everything that can be checked from the text alone; `Config::from_file`
+//! adds the checks that need the file system (SQL files exist, paths resolve).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+
+/// The whole `site.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The site's title, shown in every page header.
+    pub title: String,
+    /// One line under the title on the overview page.
+    #[serde(default)]
+    pub description: String,
+    /// Folder of usage exports, relative to `site.toml`.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Folder the site is written to, relative to `site.toml`.
+    #[serde(default = "default_output_dir")]
+    pub output_dir: PathBuf,
+    /// Theme name: `default` is built in; any other name is a folder
+    /// `themes/<name>/` next to `site.toml` with `templates/` and `static/`.
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// The date "current month", "last 7 days" and "current year" are relative
+    /// to; rows stamped after it are ignored. Default: the latest timestamp in
+    /// the data. `--as-of` overrides it.
+    #[serde(default)]
+    pub as_of: Option<Date>,
+    /// First day of the subscription term (for active seats). Default: the
+    /// first day of the data.
+    #[serde(default)]
+    pub subscription_start: Option<Date>,
+    /// How many rows a table shows on its page; the downloads hold all rows.
+    #[serde(default = "default_page_rows")]
+    pub page_rows: usize,
+    /// DuckDB settings.
+    #[serde(default)]
+    pub duckdb: DuckdbConfig,
+    /// Tab PDF settings.
+    #[serde(default)]
+    pub pdf: PdfConfig,
+    /// Per-table load settings, keyed by table name.
+    #[serde(default)]
+    pub tables: BTreeMap<String, TableConfig>,
+    /// The dashboard tabs, in order.
+    #[serde(default)]
+    pub tabs: Vec<TabConfig>,
+}
+
+/// DuckDB engine settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DuckdbConfig {
+    /// DuckDB's `memory_limit`, e.g. `"1GB"`.
+    #[serde(default = "default_memory_limit")]
+    pub memory_limit: String,
+    /// Folder DuckDB spills to when a query outgrows the memory limit.
+    /// Default: a folder in the system's temp dir.
+    #[serde(default)]
+    pub temp_directory: Option<PathBuf>,
+    /// Worker threads; 0 means one per core.
+    #[serde(default)]
+    pub threads: usize,
+}
+
+impl Default for DuckdbConfig {
+    fn default() -> Self {
+        DuckdbConfig {
+            memory_limit: default_memory_limit(),
+            temp_directory: None,
+            threads: 0,
+        }
+    }
+}
+
+/// Settings of the per-tab PDF.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PdfConfig {
+    /// Paper size: `a4` or `us-letter`.
+    #[serde(default = "default_paper")]
+    pub paper: String,
+    /// Landscape instead of portrait.
+    #[serde(default)]
+    pub landscape: bool,
+    /// How many rows of each table the PDF prints before saying how many more
+    /// the CSV holds.
+    #[serde(default = "default_pdf_rows")]
+    pub max_rows: usize,
+}
+
+impl Default for PdfConfig {
+    fn default() -> Self {
+        PdfConfig {
+            paper: default_paper(),
+            landscape: false,
+            max_rows: default_pdf_rows(),
+        }
+    }
+}
+
+/// How one table of the data dir is loaded.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableConfig {
+    /// The column that stamps each row in time. Rows stamped after the as-of
+    /// date are dropped at load, and the latest stamp is a candidate for the
+    /// default as-of date.
+    #[serde(default)]
+    pub time_column: Option<String>,
+    /// Pinned column types (DuckDB type names), e.g. `{ user_id = "VARCHAR" }`.
+    /// Columns not named here are inferred.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// The table must be present in the data dir (default: true).
+    #[serde(default = "default_true")]
+    pub required: bool,
+}
+
+/// One dashboard tab: a page with its reports.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TabConfig {
+    /// Lower-case slug; the tab's folder name.
+    pub id: String,
+    /// Shown in the tab bar and the page heading.
+    pub title: String,
+    /// One line under the heading.
+    #[serde(default)]
+    pub description: String,
+    /// Notes shown at the top of the tab (e.g. where history starts).
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// The reports of the tab, in order.
+    #[serde(default)]
+    pub reports: Vec<ReportConfig>,
+}
+
+/// How a report is shown on its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Display {
+    /// A table of rows.
+    Table,
+    /// One headline number (the first column of the first row).
+    Number,
+    /// A chart (see `chart`), with its data table behind a disclosure.
+    Chart,
+}
+
+/// One report: a query and how to show its result.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Lower-case slug, unique in its tab; the download files' base name.
+    pub id: String,
+    /// The card's title.
+    pub title: String,
+    /// One line saying what the report counts.
+    #[serde(default)]
+    pub description: String,
+    /// The query, inline. Exactly one of `sql` and `sql_file` is set.
+    #[serde(default)]
+    pub sql: Option<String>,
+    /// A `.sql` file holding the query, relative to `site.toml`.
+    #[serde(default)]
+    pub sql_file: Option<PathBuf>,
+    /// Table, number or chart.
+    #[serde(default = "default_display")]
+    pub display: Display,
+    /// A note shown under the description (e.g. a history-start note).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Card width on wide screens: `half` or `full` (default: full for
+    /// tables, half for charts, a third for numbers).
+    #[serde(default)]
+    pub width: Option<Width>,
+    /// The chart, when `display = "chart"` (or a number card's sparkline).
+    #[serde(default)]
+    pub chart: Option<ChartConfig>,
+    /// Number display: the column holding the value's change against the
+    /// previous period, shown beside the number.
+    #[serde(default)]
+    pub change_column: Option<String>,
+}
+
+/// Width of a report card on wide screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Width {
+    /// A third of the row.
+    Third,
+    /// Half of the row.
+    Half,
+    /// The whole row.
+    Full,
+}
+
+/// The kinds of chart a report can declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChartKind {
+    /// Lines over an x axis.
+    Line,
+    /// Filled lines over an x axis.
+    Area,
+    /// Vertical bars, series side by side.
+    Bar,
+    /// Vertical bars, series stacked.
+    StackedBar,
+    /// Horizontal bars (categories down the y axis).
+    HorizontalBar,
+    /// A pie.
+    Pie,
+    /// A pie with a hole.
+    Donut,
+}
+
+/// A chart declaration.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartConfig {
+    /// The kind of chart.
+    pub kind: ChartKind,
+    /// The x-axis (or category, for pies) column.
+    pub x: String,
+    /// The value columns; each is one series (wide format).
+    #[serde(default)]
+    pub y: Vec<String>,
+    /// A column whose values split the rows into series (long format); then
+    /// `y` holds exactly one value column.
+    #[serde(default)]
+    pub series: Option<String>,
+    /// Optional title drawn in the image (the card has its own title).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Optional subtitle drawn in the image.
+    #[serde(default)]
+    pub subtitle: Option<String>,
+    /// Number format of values: `integer`, `decimal`, `percent` or `compact`.
+    #[serde(default = "default_number_format")]
+    pub number_format: String,
+    /// Date format of a date x axis: `month` (`Nov 2026`), `day`
+    /// (`2026-11-25`) or `year`.
+    #[serde(default)]
+    pub date_format: Option<String>,
+    /// Image width in pixels (SVG and PNG).
+    #[serde(default = "default_chart_width")]
+    pub width: u32,
+    /// Image height in pixels.
+    #[serde(default = "default_chart_height")]
+    pub height: u32,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("sample-data")
+}
+fn default_output_dir() -> PathBuf {
+    PathBuf::from("public")
+}
+fn default_theme() -> String {
+    "default".into()
+}
+fn default_page_rows() -> usize {
+    50
+}
+fn default_memory_limit() -> String {
+    "1GB".into()
+}
+fn default_paper() -> String {
+    "a4".into()
+}
+fn default_pdf_rows() -> usize {
+    60
+}
+fn default_true() -> bool {
+    true
+}
+fn default_display() -> Display {
+    Display::Table
+}
+fn default_number_format() -> String {
+    "integer".into()
+}
+fn default_chart_width() -> u32 {
+    640
+}
+fn default_chart_height() -> u32 {
+    320
+}
+
+/// Whether `s` is a lower-case slug: `[a-z0-9]+(-[a-z0-9]+)*`.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Table names become SQL identifiers: letters, digits and `_`, not starting
+/// with a digit.
+pub fn is_table_name(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+impl Config {
+    /// Parses and validates `site.toml` text. `origin` names the file in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            anyhow::anyhow!("invalid config `{origin}`: {}", e.to_string().trim_end())
+        })?;
+        config
+            .validate()
+            .with_context(|| format!("invalid config `{origin}`"))?;
+        Ok(config)
+    }
+
+    /// Reads, parses and validates `path`, then checks the paths it names.
+    /// Relative paths in the config are resolved against the file's folder.
+    pub fn from_file(path: &Path) -> Result<(Config, PathBuf)> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read config `{}`", path.display()))?;
+        let config = Config::parse(&text, &path.display().to_string())?;
+        let root = path
+            .parent()
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    p.to_path_buf()
+                }
+            })
+            .unwrap_or_else(|| PathBuf::from("."));
+        config
+            .check_paths(&root)
+            .with_context(|| format!("invalid config `{}`", path.display()))?;
+        Ok((config, root))
+    }
+
+    /// Checks everything that needs no file system.
+    pub fn validate(&self) -> Result<()> {
+        if self.title.trim().is_empty() {
+            bail!("key `title` must not be empty");
+        }
+        if self.page_rows == 0 {
+            bail!("key `page_rows` must be at least 1");
+        }
+        match self.pdf.paper.as_str() {
+            "a4" | "us-letter" => {}
+            other => bail!("key `pdf.paper`: unknown paper size `{other}` (use `a4` or `us-letter`)"),
+        }
+        if !is_slug(&self.theme) {
+            bail!("key `theme`: `{}` is not a lower-case slug", self.theme);
+        }
+        for (name, table) in &self.tables {
+            if !is_table_name(name) {
+                bail!("key `tables.{name}`: a table name is letters, digits and `_`");
+            }
+            for (column, ty) in &table.columns {
+                if ty.trim().is_empty() || ty.contains(['\'', '"', ';', '(', ')']) && !ty.starts_with("DECIMAL") {
+                    bail!("key `tables.{name}.columns.{column}`: `{ty}` is not a DuckDB type name");
+                }
+            }
+        }
+        let mut tab_ids = std::collections::BTreeSet::new();
+        for (t, tab) in self.tabs.iter().enumerate() {
+            let key = format!("tabs[{t}]");
+            if !is_slug(&tab.id) {
+                bail!("key `{key}.id`: tab id `{}` is not a lower-case slug (a-z, 0-9 and single dashes)", tab.id);
+            }
+            if matches!(tab.id.as_str(), "api" | "assets") {
+                bail!("key `{key}.id`: tab id `{}` is reserved", tab.id);
+            }
+            if !tab_ids.insert(tab.id.as_str()) {
+                bail!("key `{key}.id`: duplicate tab id `{}`", tab.id);
+            }
+            let mut report_ids = std::collections::BTreeSet::new();
+            for (r, report) in tab.reports.iter().enumerate() {
+                let key = format!("tabs[{t}].reports[{r}]");
+                if !is_slug(&report.id) {
+                    bail!(
+                        "key `{key}.id`: report id `{}` in tab `{}` is not a lower-case slug (a-z, 0-9 and single dashes)",
+                        report.id, tab.id
+                    );
+                }
+                if report.id == "index" || report.id == tab.id {
+                    bail!("key `{key}.id`: report id `{}` is reserved in tab `{}`", report.id, tab.id);
+                }
+                if !report_ids.insert(report.id.as_str()) {
+                    bail!("key `{key}.id`: duplicate report id `{}` in tab `{}`", report.id, tab.id);
+                }
+                match (&report.sql, &report.sql_file) {
+                    (Some(_), Some(_)) => bail!("report `{}/{}`: set `sql` or `sql_file`, not both ({key})", tab.id, report.id),
+                    (None, None) => bail!("report `{}/{}`: needs `sql` or `sql_file` ({key})", tab.id, report.id),
+                    _ => {}
+                }
+                if report.display == Display::Chart && report.chart.is_none() {
+                    bail!("report `{}/{}`: `display = \"chart\"` needs a `chart` table ({key}.chart)", tab.id, report.id);
+                }
+                if let Some(chart) = &report.chart {
+                    chart.validate().with_context(|| format!("report `{}/{}` ({key}.chart)", tab.id, report.id))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the paths the config names, relative to `root`.
+    pub fn check_paths(&self, root: &Path) -> Result<()> {
+        for tab in &self.tabs {
+            for report in &tab.reports {
+                if let Some(file) = &report.sql_file {
+                    let path = root.join(file);
+                    if !path.is_file() {
+                        bail!(
+                            "report `{}/{}`: SQL file `{}` not found",
+                            tab.id,
+                            report.id,
+                            path.display()
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Iterates over every (tab, report) pair in order.
+    pub fn reports(&self) -> impl Iterator<Item = (&TabConfig, &ReportConfig)> {
+        self.tabs
+            .iter()
+            .flat_map(|tab| tab.reports.iter().map(move |report| (tab, report)))
+    }
+}
+
+impl ChartConfig {
+    fn validate(&self) -> Result<()> {
+        if self.x.is_empty() {
+            bail!("key `x` must name a column");
+        }
+        if self.series.is_some() && self.y.len() != 1 {
+            bail!("with `series`, key `y` must name exactly one value column");
+        }
+        if self.y.is_empty() {
+            bail!("key `y` must name at least one value column");
+        }
+        if matches!(self.kind, ChartKind::Pie | ChartKind::Donut) && (self.y.len() != 1 || self.series.is_some()) {
+            bail!("a pie takes one `y` column and no `series`");
+        }
+        match self.number_format.as_str() {
+            "integer" | "decimal" | "percent" | "compact" => {}
+            other => bail!("key `number_format`: unknown format `{other}` (integer, decimal, percent, compact)"),
+        }
+        if let Some(f) = &self.date_format {
+            if !matches!(f.as_str(), "month" | "day" | "year") {
+                bail!("key `date_format`: unknown format `{f}` (month, day, year)");
+            }
+        }
+        if !(100..=4000).contains(&self.width) || !(100..=4000).contains(&self.height) {
+            bail!("keys `width` and `height` must be between 100 and 4000 pixels");
+        }
+        Ok(())
+    }
+}
+
+impl ReportConfig {
+    /// The report's SQL text, read from `sql_file` when set.
+    pub fn load_sql(&self, root: &Path) -> Result<String> {
+        match (&self.sql, &self.sql_file) {
+            (Some(sql), _) => Ok(sql.clone()),
+            (None, Some(file)) => {
+                let path = root.join(file);
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("failed to read SQL file `{}`", path.display()))
+            }
+            (None, None) => bail!("report `{}` has no SQL", self.id),
+        }
+    }
+
+    /// The card width, defaulting by display kind.
+    pub fn width(&self) -> Width {
+        self.width.unwrap_or(match self.display {
+            Display::Table => Width::Full,
+            Display::Chart => Width::Half,
+            Display::Number => Width::Third,
+        })
+    }
+}

@@ -1,0 +1,148 @@
+//! Binding the report parameters and running one query into a `ResultTable`.
+
+use anyhow::{anyhow, bail, Result};
+use duckdb::arrow::datatypes::DataType;
+use duckdb::types::ValueRef;
+use duckdb::Connection;
+
+use super::{Column, ColumnType, ResultTable, Value};
+use crate::date::Date;
+
+/// The parameters every report query can use, as SQL macros:
+///
+/// | macro | type | value |
+/// |---|---|---|
+/// | `as_of()` | DATE | the as-of date |
+/// | `as_of_end()` | TIMESTAMP | midnight after the as-of date (exclusive end) |
+/// | `month_start()` | DATE | first day of the as-of month ("current month") |
+/// | `year_start()` | DATE | first day of the as-of year ("current year") |
+/// | `week_start()` | DATE | first day of "the last 7 days" (as-of − 6 days) |
+/// | `subscription_start()` | DATE | first day of the subscription term |
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params {
+    /// The as-of date.
+    pub as_of: Date,
+    /// The first day of the subscription term.
+    pub subscription_start: Date,
+}
+
+/// Defines the parameter macros on `conn`, replacing earlier ones.
+pub fn bind_params(conn: &Connection, params: &Params) -> Result<()> {
+    let as_of = params.as_of;
+    let sql = format!(
+        "CREATE OR REPLACE TEMP MACRO as_of() AS DATE '{as_of}';
+         CREATE OR REPLACE TEMP MACRO as_of_end() AS (DATE '{as_of}' + INTERVAL 1 DAY)::TIMESTAMP;
+         CREATE OR REPLACE TEMP MACRO month_start() AS DATE '{month}';
+         CREATE OR REPLACE TEMP MACRO year_start() AS DATE '{year}';
+         CREATE OR REPLACE TEMP MACRO week_start() AS DATE '{week}';
+         CREATE OR REPLACE TEMP MACRO subscription_start() AS DATE '{sub}';",
+        month = as_of.month_start(),
+        year = as_of.year_start(),
+        week = Date(as_of.0 - 6),
+        sub = params.subscription_start,
+    );
+    conn.execute_batch(&sql)
+        .map_err(|e| anyhow!("failed to define the report parameters: {e}"))
+}
+
+/// Runs `sql` and collects its result. The error is DuckDB's message alone;
+/// the caller adds which report it was.
+pub fn run_query(conn: &Connection, sql: &str) -> Result<ResultTable> {
+    let mut stmt = conn.prepare(sql).map_err(|e| anyhow!("{e}"))?;
+    let mut rows = stmt.query([]).map_err(|e| anyhow!("{e}"))?;
+    let stmt_ref = rows.as_ref().ok_or_else(|| anyhow!("the query returned no result"))?;
+    let count = stmt_ref.column_count();
+    let mut columns = Vec::with_capacity(count);
+    for i in 0..count {
+        let name = stmt_ref.column_name(i).map_err(|e| anyhow!("{e}"))?.to_string();
+        let ty = map_type(&stmt_ref.column_type(i));
+        columns.push(Column { name, ty });
+    }
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| anyhow!("{e}"))? {
+        let mut values = Vec::with_capacity(count);
+        for (i, column) in columns.iter().enumerate() {
+            let value = row.get_ref(i).map_err(|e| anyhow!("{e}"))?;
+            values.push(convert(value, column)?);
+        }
+        out.push(values);
+    }
+    Ok(ResultTable { columns, rows: out })
+}
+
+fn map_type(ty: &DataType) -> ColumnType {
+    match ty {
+        DataType::Boolean => ColumnType::Boolean,
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => ColumnType::Integer,
+        // HUGEINT (what SUM of BIGINT returns) arrives as a 128-bit decimal
+        // with scale 0: it holds whole numbers.
+        DataType::Decimal128(_, 0) | DataType::Decimal256(_, 0) => ColumnType::Integer,
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => ColumnType::Float,
+        DataType::Decimal128(..) | DataType::Decimal256(..) => ColumnType::Float,
+        DataType::Date32 | DataType::Date64 => ColumnType::Date,
+        DataType::Timestamp(..) => ColumnType::Timestamp,
+        _ => ColumnType::Text,
+    }
+}
+
+fn convert(value: ValueRef<'_>, column: &Column) -> Result<Value> {
+    Ok(match value {
+        ValueRef::Null => Value::Null,
+        ValueRef::Boolean(b) => Value::Bool(b),
+        ValueRef::TinyInt(i) => Value::Int(i.into()),
+        ValueRef::SmallInt(i) => Value::Int(i.into()),
+        ValueRef::Int(i) => Value::Int(i.into()),
+        ValueRef::BigInt(i) => Value::Int(i),
+        ValueRef::UTinyInt(i) => Value::Int(i.into()),
+        ValueRef::USmallInt(i) => Value::Int(i.into()),
+        ValueRef::UInt(i) => Value::Int(i.into()),
+        ValueRef::UBigInt(i) => int_or_float(i as i128),
+        ValueRef::HugeInt(i) => int_or_float(i),
+        ValueRef::UHugeInt(i) => int_or_float(i.min(i128::MAX as u128) as i128),
+        ValueRef::Float(f) => Value::Float(f.into()),
+        ValueRef::Double(f) => Value::Float(f),
+        ValueRef::Decimal(d) => {
+            let text = d.to_string();
+            let f: f64 = text.parse().map_err(|_| anyhow!("column `{}`: bad decimal `{text}`", column.name))?;
+            if column.ty == ColumnType::Integer && f.fract() == 0.0 && f.abs() < 9.0e15 {
+                Value::Int(f as i64)
+            } else {
+                Value::Float(f)
+            }
+        }
+        ValueRef::Timestamp(unit, t) => Value::Timestamp(unit.to_micros(t)),
+        ValueRef::Date32(d) => Value::Date(Date(d)),
+        ValueRef::Text(bytes) => Value::Text(String::from_utf8_lossy(bytes).into_owned()),
+        ValueRef::Time64(unit, t) => {
+            let micros = unit.to_micros(t);
+            let secs = micros / 1_000_000;
+            Value::Text(format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60))
+        }
+        ValueRef::Enum(..) => {
+            // Enum values come back as their label through an owned conversion.
+            match value.to_owned() {
+                duckdb::types::Value::Enum(s) => Value::Text(s),
+                other => Value::Text(format!("{other:?}")),
+            }
+        }
+        ValueRef::Interval { .. } | ValueRef::Blob(_) | ValueRef::List(..) | ValueRef::Struct(..)
+        | ValueRef::Array(..) | ValueRef::Map(..) | ValueRef::Union(..) | ValueRef::Geometry(_) => {
+            bail!(
+                "column `{}` has a type tally cannot show (list, struct, map, interval or blob); cast it to VARCHAR in the query",
+                column.name
+            )
+        }
+        _ => bail!("column `{}` has a type tally cannot show; cast it in the query", column.name),
+    })
+}
+
+fn int_or_float(i: i128) -> Value {
+    i64::try_from(i).map(Value::Int).unwrap_or(Value::Float(i as f64))
+}
