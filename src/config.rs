@@ -189,6 +189,9 @@ pub struct ReportConfig {
     /// The chart, when `display = "chart"` (or a number card's sparkline).
     #[serde(default)]
     pub chart: Option<ChartConfig>,
+    /// Show this report's number on the overview page, linking to its tab.
+    #[serde(default)]
+    pub headline: bool,
     /// Number display: the column holding the value's change against the
     /// previous period, shown beside the number.
     #[serde(default)]
