@@ -46,6 +46,9 @@ pub struct BuildArgs {
     /// Replace an output folder that tally did not create.
     #[arg(long)]
     pub force: bool,
+    /// Build every other report when one fails; mark the failed ones on their page and exit 1.
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 /// `tally check`.

@@ -3,6 +3,7 @@
 //! (pages, downloads, PDFs, manifest into a staging folder, then swapped into
 //! place). A failed build never touches the previous site.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -17,7 +18,7 @@ use crate::render::chart::{self, ChartJob};
 use crate::render::page::{self, HeadlineView};
 use crate::render::pdf::{self, PdfContext};
 use crate::render::templates::{self, BUILTIN_ASSETS};
-use crate::report::{bind_params, run_query, Params, ReportOutput};
+use crate::report::{bind_params, run_query, Params, ReportOutput, ResultTable};
 
 /// The file `build` leaves in every site it writes; a folder without it is
 /// never replaced (unless `--force`), so a typo in `--output-dir` cannot
@@ -37,6 +38,9 @@ pub struct BuildOptions {
     pub as_of: Option<Date>,
     /// Replace an output folder that tally did not create.
     pub force: bool,
+    /// Build every other report when one fails, mark the failed ones on
+    /// their page, and still fail the build (after writing the site).
+    pub keep_going: bool,
 }
 
 /// A loaded site, ready to run its reports.
@@ -56,6 +60,8 @@ pub struct Site {
     /// The subscription start, known after `load`.
     pub subscription_start: Date,
     timings: Vec<(&'static str, Duration)>,
+    /// Reports that failed under `--keep-going`: (tab, report) -> message.
+    failures: BTreeMap<(String, String), String>,
 }
 
 /// What a build did, for the summary line.
@@ -71,6 +77,8 @@ pub struct BuildSummary {
     pub as_of: Date,
     /// Each phase's wall time.
     pub timings: Vec<(&'static str, Duration)>,
+    /// Reports that failed under `--keep-going`, as `tab/report: message`.
+    pub failures: Vec<String>,
 }
 
 impl Site {
@@ -103,6 +111,7 @@ impl Site {
             as_of: Date(0),
             subscription_start: Date(0),
             timings: Vec::new(),
+            failures: BTreeMap::new(),
         })
     }
 
@@ -160,28 +169,44 @@ impl Site {
         Ok(count)
     }
 
-    /// Runs every report's query once, then renders the charts.
-    pub fn run(&mut self) -> Result<Vec<ReportOutput>> {
+    /// Runs every report's query once, then renders the charts. With
+    /// `keep_going`, a failing report is recorded and left empty.
+    pub fn run(&mut self, keep_going: bool) -> Result<Vec<ReportOutput>> {
         let start = Instant::now();
         let db = self.db()?;
         let mut outputs = Vec::new();
+        let mut failures = BTreeMap::new();
         for (tab, report) in self.config.reports() {
             let sql = report.load_sql(&self.root)?;
-            let table = run_query(&db.conn, &sql).map_err(|e| {
-                anyhow!("failed to run query for tab `{}`, report `{}`: {e}", tab.id, report.id)
-            })?;
-            if let Some(chart) = &report.chart {
-                chart::check_columns(chart, &table.columns)
-                    .with_context(|| format!("tab `{}`, report `{}`", tab.id, report.id))?;
-            }
+            let result = run_query(&db.conn, &sql)
+                .map_err(|e| anyhow!("failed to run query for tab `{}`, report `{}`: {e}", tab.id, report.id))
+                .and_then(|table| {
+                    if let Some(chart) = &report.chart {
+                        chart::check_columns(chart, &table.columns)
+                            .with_context(|| format!("tab `{}`, report `{}`", tab.id, report.id))?;
+                    }
+                    Ok(table)
+                });
+            let table = match result {
+                Ok(table) => table,
+                Err(e) if keep_going => {
+                    failures.insert((tab.id.clone(), report.id.clone()), format!("{e:#}"));
+                    ResultTable::default()
+                }
+                Err(e) => return Err(e),
+            };
             outputs.push(ReportOutput { tab: tab.clone(), report: report.clone(), sql, table, chart: None });
         }
+        self.failures = failures;
         self.timings.push(("queries", start.elapsed()));
 
         let start = Instant::now();
         let mut jobs = Vec::new();
         let mut owners = Vec::new();
         for (i, output) in outputs.iter().enumerate() {
+            if self.failures.contains_key(&(output.tab.id.clone(), output.report.id.clone())) {
+                continue;
+            }
             if let Some(chart) = &output.report.chart {
                 let option = chart::build_option(chart, &output.table).with_context(|| {
                     format!(
@@ -233,6 +258,7 @@ impl Site {
             files: writer.files,
             as_of: self.as_of,
             timings: self.timings.clone(),
+            failures: self.failures.iter().map(|((t, r), e)| format!("{t}/{r}: {e}")).collect(),
         })
     }
 
@@ -282,6 +308,23 @@ impl Site {
             let mut views = Vec::new();
             for output in &tab_outputs {
                 let report = &output.report;
+                if let Some(error) = self.failures.get(&(tab.id.clone(), report.id.clone())) {
+                    manifest_reports.push(json!({
+                        "id": report.id,
+                        "title": report.title,
+                        "description": report.description,
+                        "display": report.display,
+                        "error": error,
+                        "columns": [],
+                        "rows": 0,
+                        "files": {},
+                    }));
+                    let mut view = page::report_view(output, self.config.page_rows);
+                    view.error = Some(error.clone());
+                    view.files.clear();
+                    views.push(view);
+                    continue;
+                }
                 let meta = ExportMeta {
                     tab: &tab.id,
                     report: &report.id,
@@ -489,8 +532,16 @@ fn swap_into_place(staging: &Path, output: &Path) -> Result<()> {
 pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
     let mut site = Site::new(options)?;
     site.load(options.as_of)?;
-    let outputs = site.run()?;
-    site.write(&outputs, options.force)
+    let outputs = site.run(options.keep_going)?;
+    let summary = site.write(&outputs, options.force)?;
+    if !summary.failures.is_empty() {
+        bail!(
+            "{} report(s) failed; the site was written with them marked:\n  {}",
+            summary.failures.len(),
+            summary.failures.join("\n  ")
+        );
+    }
+    Ok(summary)
 }
 
 /// Loads the data and prepares every query; writes nothing.

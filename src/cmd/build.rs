@@ -11,6 +11,7 @@ pub fn run(args: BuildArgs) -> anyhow::Result<()> {
         data_dir: args.data_dir,
         as_of: args.as_of,
         force: args.force,
+        keep_going: args.keep_going,
     };
     let summary = site::build(&options)?;
     let total: f64 = summary.timings.iter().map(|(_, d)| d.as_secs_f64()).sum();

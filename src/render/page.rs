@@ -71,6 +71,8 @@ pub struct ReportView {
     pub number: Option<NumberView>,
     /// The chart, for chart displays.
     pub chart: Option<ChartView>,
+    /// Why the report failed (`--keep-going`).
+    pub error: Option<String>,
 }
 
 /// A table column header.
@@ -361,6 +363,7 @@ pub fn report_view(output: &ReportOutput, page_rows: usize) -> ReportView {
         files,
         number: if report.display == Display::Number { headline_number(report, table) } else { None },
         chart,
+        error: None,
     }
 }
 

@@ -247,3 +247,18 @@ fn version_and_help() {
         assert!(help.contains(command), "{help}");
     }
 }
+
+#[test]
+fn empty_result_shows_an_empty_state_with_valid_downloads() {
+    let site = TestSite::new("basic");
+    let config =
+        site.read("site.toml").replace("FROM teams ORDER BY", "FROM teams WHERE size > 100 ORDER BY");
+    site.write("site.toml", &config);
+    site.build_ok(&[]);
+    assert!(site.read("public/events/index.html").contains("No data for this period"));
+    assert_eq!(site.read("public/events/teams.csv"), "team,size\r\n");
+    assert_eq!(site.json("public/events/teams.json")["rows"], json!([]));
+    use calamine::{Reader, Xlsx};
+    let book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(site.bytes("public/events/teams.xlsx"))).unwrap();
+    assert_eq!(book.sheet_names().len(), 1);
+}

@@ -184,3 +184,18 @@ fn check_reports_a_failing_query_without_writing() {
     assert!(stderr.contains("report `teams`") && stderr.contains("teamz"), "{stderr}");
     assert!(!site.path("public").exists());
 }
+
+#[test]
+fn keep_going_builds_the_rest_and_marks_the_failure() {
+    let site = TestSite::new("basic");
+    edit(&site, "site.toml", "FROM teams", "FROM teamz");
+    let stderr = site.build_err(&["--keep-going"], 1);
+    assert!(stderr.contains("events/teams") && stderr.contains("teamz"), "{stderr}");
+    // The other reports were built.
+    assert_eq!(site.report_rows("events", "events-by-kind").len(), 3);
+    let page = site.read("public/events/index.html");
+    assert!(page.contains("This report failed") && page.contains("teamz"));
+    assert!(!site.path("public/events/teams.csv").exists());
+    let manifest = site.json("public/api/index.json");
+    assert!(manifest["tabs"][1]["reports"][2]["error"].as_str().unwrap().contains("teamz"));
+}
