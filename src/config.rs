@@ -1,7 +1,7 @@
 //! The site configuration (`site.toml`): its structs, parsing and validation.
 //!
 //! Parsing rejects unknown keys (serde's `deny_unknown_fields`, with the key's
-//! path added by `serde_path_to_error`-style context from `toml`). `Config::parse`
+//! path from `serde_path_to_error` and the line from `toml`). `Config::parse`
 //! checks everything that can be checked from the text alone; `Config::from_file`
 //! adds the checks that need the file system (SQL files exist, paths resolve).
 
@@ -315,8 +315,14 @@ pub fn is_table_name(s: &str) -> bool {
 impl Config {
     /// Parses and validates `site.toml` text. `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Config> {
-        let config: Config = toml::from_str(text)
-            .map_err(|e| anyhow::anyhow!("invalid config `{origin}`: {}", e.to_string().trim_end()))?;
+        // serde_path_to_error adds the key's full path (`tabs[0].reports[2].colour`)
+        // to toml's message, which has the line but not the path.
+        let deserializer = toml::Deserializer::new(text);
+        let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            anyhow::anyhow!("invalid config `{origin}`: key `{path}`: {}", inner.trim_end())
+        })?;
         config.validate().with_context(|| format!("invalid config `{origin}`"))?;
         Ok(config)
     }
