@@ -3,4 +3,5 @@
 
 mod build;
 mod errors;
+mod fuzz;
 mod util;
