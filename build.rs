@@ -39,13 +39,21 @@ fn find_echarts() -> Result<PathBuf, String> {
     let registry = cargo_home.join("registry").join("src");
     let version = locked_charming_version();
     let mut candidates = Vec::new();
-    let indexes = fs::read_dir(&registry)
-        .map_err(|e| format!("cannot read the cargo registry `{}`: {e}", registry.display()))?;
+    let indexes = fs::read_dir(&registry).map_err(|e| {
+        format!(
+            "cannot read the cargo registry `{}`: {e}",
+            registry.display()
+        )
+    })?;
     for index in indexes.flatten() {
-        let Ok(crates) = fs::read_dir(index.path()) else { continue };
+        let Ok(crates) = fs::read_dir(index.path()) else {
+            continue;
+        };
         for krate in crates.flatten() {
             let name = krate.file_name().to_string_lossy().into_owned();
-            let Some(crate_version) = name.strip_prefix("charming-") else { continue };
+            let Some(crate_version) = name.strip_prefix("charming-") else {
+                continue;
+            };
             // `charming-0.6.0` but not `charming_macros-…`; with a lock file,
             // exactly the locked version.
             if !crate_version.starts_with(|c: char| c.is_ascii_digit()) {

@@ -77,7 +77,9 @@ pub struct ChartRenderer {
 impl ChartRenderer {
     /// Starts the engine.
     pub fn new() -> Result<ChartRenderer> {
-        Ok(ChartRenderer { engine: ssr::Engine::new()? })
+        Ok(ChartRenderer {
+            engine: ssr::Engine::new()?,
+        })
     }
 
     /// Renders one job to SVG and PNG (no cache).
@@ -86,11 +88,17 @@ impl ChartRenderer {
         let (svg, png) = self
             .render_images(job, &job.cache_key())
             .with_context(|| format!("chart `{}`", job.key))?;
-        Ok(RenderedChart { option_json: job.option_json.clone(), svg, png })
+        Ok(RenderedChart {
+            option_json: job.option_json.clone(),
+            svg,
+            png,
+        })
     }
 
     fn render_images(&self, job: &ChartJob, key: &str) -> Rendered {
-        let svg = self.engine.render_svg(&job.option_json, job.width, job.height)?;
+        let svg = self
+            .engine
+            .render_svg(&job.option_json, job.width, job.height)?;
         let svg = scope_ids(&svg, &format!("tc{}", &key[..10]));
         let png = raster::svg_to_png(&svg, job.width, job.height)?;
         Ok((svg, png))
@@ -99,7 +107,12 @@ impl ChartRenderer {
 
 fn check_size(job: &ChartJob) -> Result<()> {
     if job.width == 0 || job.height == 0 {
-        bail!("chart `{}`: image size {}x{} is empty", job.key, job.width, job.height);
+        bail!(
+            "chart `{}`: image size {}x{} is empty",
+            job.key,
+            job.width,
+            job.height
+        );
     }
     Ok(())
 }
@@ -149,7 +162,11 @@ pub fn render_charts(jobs: &[ChartJob], cache_dir: Option<&Path>) -> Result<Vec<
             let (svg, png) = images[source]
                 .clone()
                 .ok_or_else(|| anyhow!("chart `{}` was not rendered", job.key))?;
-            Ok(RenderedChart { option_json: job.option_json.clone(), svg, png })
+            Ok(RenderedChart {
+                option_json: job.option_json.clone(),
+                svg,
+                png,
+            })
         })
         .collect()
 }

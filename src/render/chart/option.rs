@@ -13,8 +13,8 @@ use anyhow::{bail, Result};
 use charming::component::{Axis, Grid, Legend, Title};
 use charming::datatype::{CompositeValue, DataPoint, DataPointItem, NumericValue};
 use charming::element::{
-    AreaStyle, AxisLabel, AxisType, Formatter, ItemStyle, Label, LabelPosition,
-    LineStyle, SplitLine, TextStyle, Tooltip, Trigger,
+    AreaStyle, AxisLabel, AxisType, Formatter, ItemStyle, Label, LabelPosition, LineStyle,
+    SplitLine, TextStyle, Tooltip, Trigger,
 };
 use charming::series::{Bar, Line, Pie};
 use charming::Chart;
@@ -105,7 +105,10 @@ pub fn check_columns(chart: &ChartConfig, columns: &[Column]) -> Result<()> {
         }
     }
     for name in &chart.y {
-        let column = columns.iter().find(|c| &c.name == name).expect("checked above");
+        let column = columns
+            .iter()
+            .find(|c| &c.name == name)
+            .expect("checked above");
         if !column.ty.is_numeric() {
             bail!(
                 "chart value column `{name}` holds {} values, not numbers",
@@ -144,7 +147,9 @@ pub fn build_option_with_theme(
         let mut title = Title::new()
             .left("left")
             .top(0)
-            .text_style(text(theme, theme.text_color.as_str(), theme.font_size + 4.0).font_weight("bold"))
+            .text_style(
+                text(theme, theme.text_color.as_str(), theme.font_size + 4.0).font_weight("bold"),
+            )
             .subtext_style(text(theme, theme.muted_color.as_str(), theme.font_size));
         if let Some(t) = &chart.title {
             title = title.text(t.as_str());
@@ -190,10 +195,18 @@ pub fn build_option_with_theme(
                         .color(theme.text_color.as_str())
                         .font_size(theme.font_size),
                 )
-                .item_style(ItemStyle::new().border_color(theme.background.as_str()).border_width(1))
+                .item_style(
+                    ItemStyle::new()
+                        .border_color(theme.background.as_str())
+                        .border_width(1),
+                )
                 .data(items);
             option = option
-                .tooltip(Tooltip::new().trigger(Trigger::Item).value_formatter(number.as_str()))
+                .tooltip(
+                    Tooltip::new()
+                        .trigger(Trigger::Item)
+                        .value_formatter(number.as_str()),
+                )
                 .series(pie);
         }
         kind => {
@@ -213,7 +226,9 @@ pub fn build_option_with_theme(
             let value_axis = Axis::new()
                 .type_(AxisType::Value)
                 .axis_label(axis_label(theme).formatter(Formatter::String(number.clone())))
-                .split_line(SplitLine::new().line_style(LineStyle::new().color(theme.grid_color.as_str())));
+                .split_line(
+                    SplitLine::new().line_style(LineStyle::new().color(theme.grid_color.as_str())),
+                );
             let (x_axis, y_axis) = if horizontal {
                 (value_axis, category_axis)
             } else {
@@ -230,7 +245,11 @@ pub fn build_option_with_theme(
                 );
             }
             option = option
-                .tooltip(Tooltip::new().trigger(Trigger::Axis).value_formatter(number.as_str()))
+                .tooltip(
+                    Tooltip::new()
+                        .trigger(Trigger::Axis)
+                        .value_formatter(number.as_str()),
+                )
                 .grid(
                     Grid::new()
                         .left(8)
@@ -247,7 +266,8 @@ pub fn build_option_with_theme(
             // the bars.
             let show_values = data.series.len() == 1 && data.categories.len() <= 12;
             for series in &data.series {
-                let values: Vec<DataPoint> = series.values.iter().map(|v| DataPoint::from(*v)).collect();
+                let values: Vec<DataPoint> =
+                    series.values.iter().map(|v| DataPoint::from(*v)).collect();
                 match kind {
                     ChartKind::Line | ChartKind::Area => {
                         let mut line = Line::new()
@@ -255,7 +275,10 @@ pub fn build_option_with_theme(
                             .show_symbol(show_symbol)
                             .data(values);
                         if kind == ChartKind::Area {
-                            line = line.area_style(AreaStyle::new().opacity(0.25));
+                            // Overlapping fills mix into mud; fainter when
+                            // there are several.
+                            let opacity = if data.series.len() > 1 { 0.12 } else { 0.25 };
+                            line = line.area_style(AreaStyle::new().opacity(opacity));
                         }
                         option = option.series(line);
                     }
@@ -267,7 +290,11 @@ pub fn build_option_with_theme(
                             bar = bar.label(
                                 Label::new()
                                     .show(true)
-                                    .position(if horizontal { LabelPosition::Right } else { LabelPosition::Top })
+                                    .position(if horizontal {
+                                        LabelPosition::Right
+                                    } else {
+                                        LabelPosition::Top
+                                    })
                                     .formatter(Formatter::String(number.clone()))
                                     .color(theme.text_color.as_str())
                                     .font_size(theme.font_size),
@@ -281,6 +308,10 @@ pub fn build_option_with_theme(
     }
 
     let mut value = serde_json::to_value(&option)?;
+    if matches!(chart.kind, ChartKind::Pie | ChartKind::Donut) {
+        // Shares to one decimal (`12.8%`), not ECharts' default two.
+        value["series"][0]["percentPrecision"] = json!(1);
+    }
     // charming's `AxisLineStyle` is the gauge's (colour segments), so the
     // category axis line is styled here.
     for axis in ["xAxis", "yAxis"] {
@@ -375,7 +406,10 @@ impl ChartData {
                     });
                     let name = label(&row[s], None);
                     let k = *series_index.entry(name.clone()).or_insert_with(|| {
-                        series.push(SeriesData { name, values: Vec::new() });
+                        series.push(SeriesData {
+                            name,
+                            values: Vec::new(),
+                        });
                         series.len() - 1
                     });
                     cells.push((k, c, number(&row[y])));
@@ -469,7 +503,10 @@ mod tests {
     }
 
     fn col(name: &str, ty: ColumnType) -> Column {
-        Column { name: name.into(), ty }
+        Column {
+            name: name.into(),
+            ty,
+        }
     }
 
     fn wide() -> ResultTable {
@@ -497,9 +534,15 @@ mod tests {
              (it returns: month, active_seats, invited)"
         );
         let c = chart(ChartKind::Line, "day", &["active_seats"], None);
-        assert!(check_columns(&c, &wide().columns).unwrap_err().to_string().contains("`day`"));
+        assert!(check_columns(&c, &wide().columns)
+            .unwrap_err()
+            .to_string()
+            .contains("`day`"));
         let c = chart(ChartKind::Line, "month", &["active_seats"], Some("team"));
-        assert!(check_columns(&c, &wide().columns).unwrap_err().to_string().contains("`team`"));
+        assert!(check_columns(&c, &wide().columns)
+            .unwrap_err()
+            .to_string()
+            .contains("`team`"));
         assert!(build_option(&c, &wide()).is_err());
     }
 
@@ -507,7 +550,10 @@ mod tests {
     fn text_value_column_is_rejected() {
         let c = chart(ChartKind::Bar, "active_seats", &["month"], None);
         let err = check_columns(&c, &wide().columns).unwrap_err().to_string();
-        assert_eq!(err, "chart value column `month` holds date values, not numbers");
+        assert_eq!(
+            err,
+            "chart value column `month` holds date values, not numbers"
+        );
     }
 
     #[test]
@@ -522,9 +568,18 @@ mod tests {
         assert_eq!(o["series"][0]["data"], json!([10, 12]));
         assert_eq!(o["series"][1]["data"], json!([1.5, null]));
         assert_eq!(o["series"][0]["type"], json!("line"));
-        assert_eq!(o["yAxis"]["axisLabel"]["formatter"], json!("tally:number:compact"));
-        assert_eq!(o["tooltip"]["valueFormatter"], json!("tally:number:compact"));
-        assert_eq!(o["textStyle"]["fontFamily"], json!("DejaVu Sans, sans-serif"));
+        assert_eq!(
+            o["yAxis"]["axisLabel"]["formatter"],
+            json!("tally:number:compact")
+        );
+        assert_eq!(
+            o["tooltip"]["valueFormatter"],
+            json!("tally:number:compact")
+        );
+        assert_eq!(
+            o["textStyle"]["fontFamily"],
+            json!("DejaVu Sans, sans-serif")
+        );
         assert_eq!(o["color"][0], json!("#0072B2"));
         assert!(o.get("title").is_none());
         // Two series: a legend.
@@ -540,10 +595,26 @@ mod tests {
                 col("n", ColumnType::Integer),
             ],
             rows: vec![
-                vec![Value::Text("mon".into()), Value::Text("web".into()), Value::Int(3)],
-                vec![Value::Text("mon".into()), Value::Text("api".into()), Value::Int(4)],
-                vec![Value::Text("tue".into()), Value::Text("api".into()), Value::Int(5)],
-                vec![Value::Text("tue".into()), Value::Text("api".into()), Value::Int(1)],
+                vec![
+                    Value::Text("mon".into()),
+                    Value::Text("web".into()),
+                    Value::Int(3),
+                ],
+                vec![
+                    Value::Text("mon".into()),
+                    Value::Text("api".into()),
+                    Value::Int(4),
+                ],
+                vec![
+                    Value::Text("tue".into()),
+                    Value::Text("api".into()),
+                    Value::Int(5),
+                ],
+                vec![
+                    Value::Text("tue".into()),
+                    Value::Text("api".into()),
+                    Value::Int(1),
+                ],
             ],
         };
         let c = chart(ChartKind::StackedBar, "day", &["n"], Some("source"));
@@ -578,7 +649,10 @@ mod tests {
         let o = build_option(&c, &wide()).unwrap();
         assert_eq!(o["series"][0]["type"], json!("pie"));
         assert_eq!(o["series"][0]["radius"], json!(["40%", "65%"]));
-        assert_eq!(o["series"][0]["data"], json!([{"name": "2026", "value": 1.5}]));
+        assert_eq!(
+            o["series"][0]["data"],
+            json!([{"name": "2026", "value": 1.5}])
+        );
         assert_eq!(o["title"][0]["text"], json!("Invites"));
         assert_eq!(o["title"][0]["subtext"], json!("by month"));
         let c = chart(ChartKind::Pie, "month", &["active_seats"], None);
@@ -596,13 +670,17 @@ mod tests {
             assert_eq!(o["series"].as_array().unwrap().len(), 1, "{kind:?}");
         }
         let c = chart(Area, "month", &["active_seats"], None);
-        assert_eq!(build_option(&c, &wide()).unwrap()["series"][0]["areaStyle"]["opacity"], json!(0.25));
+        assert_eq!(
+            build_option(&c, &wide()).unwrap()["series"][0]["areaStyle"]["opacity"],
+            json!(0.25)
+        );
     }
 
     #[test]
     fn timestamp_labels() {
         // 2026-11-25T14:03:00Z
-        let micros = (Date::from_ymd(2026, 11, 25).unwrap().0 as i64 * 86_400 + 14 * 3600 + 180) * 1_000_000;
+        let micros =
+            (Date::from_ymd(2026, 11, 25).unwrap().0 as i64 * 86_400 + 14 * 3600 + 180) * 1_000_000;
         assert_eq!(label(&Value::Timestamp(micros), None), "2026-11-25 14:03");
         assert_eq!(label(&Value::Timestamp(micros), Some("month")), "Nov 2026");
         assert_eq!(label(&Value::Null, None), "(none)");

@@ -42,10 +42,8 @@ pub(crate) fn svg_to_png(svg: &str, width: u32, height: u32) -> Result<Vec<u8>> 
     let mut pixmap = Pixmap::new(width, height)
         .ok_or_else(|| anyhow!("cannot make a {width}x{height} image"))?;
     let size = tree.size();
-    let transform = Transform::from_scale(
-        width as f32 / size.width(),
-        height as f32 / size.height(),
-    );
+    let transform =
+        Transform::from_scale(width as f32 / size.width(), height as f32 / size.height());
     resvg::render(&tree, transform, &mut pixmap.as_mut());
     pixmap.encode_png().context("failed to encode the PNG")
 }

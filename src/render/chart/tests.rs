@@ -27,9 +27,18 @@ fn seats() -> ResultTable {
     let month = |m| Value::Date(Date::from_ymd(2026, m, 1).unwrap());
     ResultTable {
         columns: vec![
-            Column { name: "month".into(), ty: ColumnType::Date },
-            Column { name: "active_seats".into(), ty: ColumnType::Integer },
-            Column { name: "invited".into(), ty: ColumnType::Integer },
+            Column {
+                name: "month".into(),
+                ty: ColumnType::Date,
+            },
+            Column {
+                name: "active_seats".into(),
+                ty: ColumnType::Integer,
+            },
+            Column {
+                name: "invited".into(),
+                ty: ColumnType::Integer,
+            },
         ],
         rows: vec![
             vec![month(9), Value::Int(1180), Value::Int(40)],
@@ -70,14 +79,23 @@ fn svg_holds_series_names_axis_labels_and_values() {
     assert!(svg.starts_with("<svg"), "{svg}");
     assert!(svg.contains(">active_seats</text>"), "{svg}");
     assert!(svg.contains(">invited</text>"), "{svg}");
-    assert!(svg.contains(">Sep 2026</text>") && svg.contains(">Nov 2026</text>"), "{svg}");
+    assert!(
+        svg.contains(">Sep 2026</text>") && svg.contains(">Nov 2026</text>"),
+        "{svg}"
+    );
     // The value axis: ECharts' nice interval for [0, 1302] in ~5 steps is
     // 300 (260.4 rounded up to 1-2-3-5 steps), so ticks run 0..1,500,
     // grouped by the `integer` formatter from charts.js.
-    assert!(svg.contains(">1,200</text>") && svg.contains(">1,500</text>"), "{svg}");
+    assert!(
+        svg.contains(">1,200</text>") && svg.contains(">1,500</text>"),
+        "{svg}"
+    );
     assert!(!svg.contains(">1,800</text>"), "{svg}");
     assert!(svg.contains("font-family:DejaVu Sans, sans-serif"), "{svg}");
-    assert_eq!(out[0].option_json, build_option(&chart, &seats()).unwrap().to_string());
+    assert_eq!(
+        out[0].option_json,
+        build_option(&chart, &seats()).unwrap().to_string()
+    );
     let (w, h, colours) = inspect_png(&out[0].png);
     assert_eq!((w, h), (640, 320));
     assert!(colours > 1);
@@ -98,8 +116,14 @@ fn bar_labels_show_formatted_values() {
 fn pie_labels_show_shares() {
     let table = ResultTable {
         columns: vec![
-            Column { name: "source".into(), ty: ColumnType::Text },
-            Column { name: "n".into(), ty: ColumnType::Integer },
+            Column {
+                name: "source".into(),
+                ty: ColumnType::Text,
+            },
+            Column {
+                name: "n".into(),
+                ty: ColumnType::Integer,
+            },
         ],
         rows: vec![
             vec![Value::Text("web".into()), Value::Int(1)],
@@ -107,7 +131,11 @@ fn pie_labels_show_shares() {
         ],
     };
     for kind in [ChartKind::Pie, ChartKind::Donut] {
-        let out = render_charts(&[job("src/share", &config(kind, "source", &["n"]), &table)], None).unwrap();
+        let out = render_charts(
+            &[job("src/share", &config(kind, "source", &["n"]), &table)],
+            None,
+        )
+        .unwrap();
         // 1 of 4 and 3 of 4.
         assert!(out[0].svg.contains(">web: 25%</text>"), "{}", out[0].svg);
         assert!(out[0].svg.contains(">api: 75%</text>"), "{}", out[0].svg);
@@ -119,12 +147,21 @@ fn labels_are_escaped_and_render() {
     let tricky = "Q&A <b>\"quoted\" 'single' Продажи Ωμέγα";
     let table = ResultTable {
         columns: vec![
-            Column { name: "name".into(), ty: ColumnType::Text },
-            Column { name: "n".into(), ty: ColumnType::Integer },
+            Column {
+                name: "name".into(),
+                ty: ColumnType::Text,
+            },
+            Column {
+                name: "n".into(),
+                ty: ColumnType::Integer,
+            },
         ],
         rows: vec![
             vec![Value::Text(tricky.into()), Value::Int(5)],
-            vec![Value::Text("<script>alert(1)</script>".into()), Value::Int(7)],
+            vec![
+                Value::Text("<script>alert(1)</script>".into()),
+                Value::Int(7),
+            ],
         ],
     };
     let mut chart = config(ChartKind::HorizontalBar, "name", &["n"]);
@@ -134,9 +171,15 @@ fn labels_are_escaped_and_render() {
     chart.height = 300;
     let out = render_charts(&[job("odd/labels", &chart, &table)], None).unwrap();
     let svg = &out[0].svg;
-    assert!(svg.contains("Q&amp;A &lt;b&gt;&quot;quoted&quot; &#39;single&#39; Продажи Ωμέγα"), "{svg}");
+    assert!(
+        svg.contains("Q&amp;A &lt;b&gt;&quot;quoted&quot; &#39;single&#39; Продажи Ωμέγα"),
+        "{svg}"
+    );
     assert!(svg.contains("a &lt; b &amp; c &gt; d"), "{svg}");
-    assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{svg}");
+    assert!(
+        svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{svg}"
+    );
     assert!(!svg.contains("<script") && !svg.contains("<b>"), "{svg}");
     let (w, h, colours) = inspect_png(&out[0].png);
     assert_eq!((w, h), (900, 300));
@@ -164,7 +207,11 @@ fn every_kind_renders_at_its_size() {
         assert_eq!((w, h), (job.width, job.height), "{}", job.key);
         assert!(colours > 1, "{}", job.key);
         // The chart's own colour is drawn.
-        assert!(chart.svg.contains("#0072B2") || chart.svg.contains("rgb(0,114,178)"), "{}", job.key);
+        assert!(
+            chart.svg.contains("#0072B2") || chart.svg.contains("rgb(0,114,178)"),
+            "{}",
+            job.key
+        );
     }
 }
 
@@ -183,7 +230,11 @@ fn rendering_is_deterministic_and_ids_are_scoped() {
     assert_eq!(first[0], again[1]);
     assert_eq!(first[1], again[0]);
     let prefix = format!("tc{}", &one.cache_key()[..10]);
-    assert!(first[0].svg.contains(&format!("id=\"{prefix}-c0\"")), "{}", first[0].svg);
+    assert!(
+        first[0].svg.contains(&format!("id=\"{prefix}-c0\"")),
+        "{}",
+        first[0].svg
+    );
     assert!(!first[0].svg.contains("zr"), "{}", first[0].svg);
 }
 
@@ -192,7 +243,10 @@ fn cache_returns_what_a_fresh_render_gives() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("charts");
     let chart = config(ChartKind::StackedBar, "month", &["active_seats", "invited"]);
-    let jobs = vec![job("a/one", &chart, &seats()), job("a/same", &chart, &seats())];
+    let jobs = vec![
+        job("a/one", &chart, &seats()),
+        job("a/same", &chart, &seats()),
+    ];
     let fresh = render_charts(&jobs, None).unwrap();
     let cold = render_charts(&jobs, Some(&cache)).unwrap();
     assert_eq!(fresh, cold);
@@ -218,12 +272,28 @@ fn cache_returns_what_a_fresh_render_gives() {
 
 #[test]
 fn errors_name_the_job() {
-    let good = job("ok/fine", &config(ChartKind::Bar, "month", &["invited"]), &seats());
-    let bad = ChartJob { key: "tab/broken".into(), option_json: "{not json".into(), width: 200, height: 100 };
-    let err = format!("{:#}", render_charts(&[good.clone(), bad], None).unwrap_err());
+    let good = job(
+        "ok/fine",
+        &config(ChartKind::Bar, "month", &["invited"]),
+        &seats(),
+    );
+    let bad = ChartJob {
+        key: "tab/broken".into(),
+        option_json: "{not json".into(),
+        width: 200,
+        height: 100,
+    };
+    let err = format!(
+        "{:#}",
+        render_charts(&[good.clone(), bad], None).unwrap_err()
+    );
     assert!(err.starts_with("chart `tab/broken`: "), "{err}");
     assert!(err.contains("in JSON at position 1"), "{err}");
-    let empty = ChartJob { key: "tab/empty".into(), width: 0, ..good };
+    let empty = ChartJob {
+        key: "tab/empty".into(),
+        width: 0,
+        ..good
+    };
     let err = render_charts(&[empty], None).unwrap_err().to_string();
     assert!(err.contains("`tab/empty`"), "{err}");
 }
