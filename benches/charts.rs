@@ -131,12 +131,12 @@ fn mixed() -> Vec<ChartJob> {
         ));
     }
     for i in 0..4 {
-        let mut c = config(ChartKind::Bar, "day", &["logins"], None);
+        let mut c = config(ChartKind::Bar, "month", &["n"], None);
         c.date_format = Some("month".into());
         jobs.push(job(
             &format!("users/monthly-{i}"),
             &c,
-            &daily(6 + i, &["logins"]),
+            &monthly_long(6 + i, &["web"]),
         ));
     }
     for i in 0..3 {

@@ -234,6 +234,19 @@ pub fn build_option_with_theme(
             } else {
                 (category_axis, value_axis)
             };
+            // Symbols on hundreds of points are noise; keep them for short series.
+            let show_symbol = data.categories.len() <= 31;
+            // A single series of a few bars reads best with its values on
+            // the bars; the labels sit past the bar ends, so the plot leaves
+            // room for them beyond the longest bar.
+            let show_values = matches!(kind, ChartKind::Bar | ChartKind::HorizontalBar)
+                && data.series.len() == 1
+                && data.categories.len() <= 12;
+            let (label_right, label_top) = match (show_values, horizontal) {
+                (false, _) => (0.0, 0.0),
+                (true, true) => (48.0, 0.0),
+                (true, false) => (0.0, 16.0),
+            };
             let show_legend = data.series.len() > 1;
             let legend_height = if show_legend { 28.0 } else { 0.0 };
             if show_legend {
@@ -253,18 +266,13 @@ pub fn build_option_with_theme(
                 .grid(
                     Grid::new()
                         .left(8)
-                        .right(24)
+                        .right(24.0 + label_right)
                         .bottom(8)
-                        .top(title_height + legend_height + 12.0)
+                        .top(title_height + legend_height + 12.0 + label_top)
                         .contain_label(true),
                 )
                 .x_axis(x_axis)
                 .y_axis(y_axis);
-            // Symbols on hundreds of points are noise; keep them for short series.
-            let show_symbol = data.categories.len() <= 31;
-            // A single series of a few bars reads best with its values on
-            // the bars.
-            let show_values = data.series.len() == 1 && data.categories.len() <= 12;
             for series in &data.series {
                 let values: Vec<DataPoint> =
                     series.values.iter().map(|v| DataPoint::from(*v)).collect();
