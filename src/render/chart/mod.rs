@@ -17,6 +17,7 @@ mod metrics;
 mod option;
 mod raster;
 mod ssr;
+mod summary;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -27,6 +28,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use sha2::{Digest, Sha256};
 
 pub use option::{build_option, build_option_with_theme, check_columns, ChartTheme};
+pub use summary::{format_number, summarize};
 
 use crate::report::RenderedChart;
 

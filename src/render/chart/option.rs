@@ -353,19 +353,20 @@ fn axis_label(theme: &ChartTheme) -> AxisLabel {
 
 /// A chart's data: category labels and one value list per series, aligned.
 #[derive(Debug, PartialEq)]
-struct ChartData {
-    categories: Vec<String>,
-    series: Vec<SeriesData>,
+pub(super) struct ChartData {
+    pub(super) categories: Vec<String>,
+    pub(super) series: Vec<SeriesData>,
 }
 
+/// One series: its name and a value (or gap) per category.
 #[derive(Debug, PartialEq)]
-struct SeriesData {
-    name: String,
-    values: Vec<Option<NumericValue>>,
+pub(super) struct SeriesData {
+    pub(super) name: String,
+    pub(super) values: Vec<Option<NumericValue>>,
 }
 
 impl ChartData {
-    fn from_table(chart: &ChartConfig, table: &ResultTable) -> Result<ChartData> {
+    pub(super) fn from_table(chart: &ChartConfig, table: &ResultTable) -> Result<ChartData> {
         let index = |name: &str| {
             table
                 .columns
@@ -449,7 +450,7 @@ fn add(a: NumericValue, b: NumericValue) -> NumericValue {
     }
 }
 
-fn as_f64(v: NumericValue) -> f64 {
+pub(super) fn as_f64(v: NumericValue) -> f64 {
     match v {
         NumericValue::Integer(i) => i as f64,
         NumericValue::Float(f) => f,

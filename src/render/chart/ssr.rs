@@ -100,6 +100,15 @@ impl Engine {
     }
 }
 
+#[cfg(test)]
+impl Engine {
+    /// Evaluates an expression to a string (tests of the shared JS).
+    pub(crate) fn eval_string(&self, source: &str) -> Result<String> {
+        self.context
+            .with(|ctx| ctx.eval::<String, _>(source).map_err(|e| js_error(&ctx, e)))
+    }
+}
+
 fn eval(ctx: &Ctx<'_>, source: &str, what: &str) -> Result<()> {
     ctx.eval::<(), _>(source)
         .map_err(|e| js_error(ctx, e))

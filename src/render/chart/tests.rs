@@ -314,3 +314,68 @@ fn echarts_script_is_embedded() {
     assert!(ECHARTS_JS.len() > 500_000);
     assert!(ECHARTS_JS.contains("renderToSVGString"));
 }
+
+#[test]
+fn browser_and_rust_format_numbers_alike() {
+    let engine = ssr::Engine::new().unwrap();
+    let values = [
+        0.0,
+        0.5,
+        2.5,
+        -0.4,
+        3.25,
+        0.125,
+        1.005,
+        9.96,
+        999.0,
+        999.5,
+        1234.5,
+        -1234.5,
+        1_500.0,
+        999_950.0,
+        999.95,
+        999.94,
+        2_000_000.0,
+        -3.25e9,
+        0.07,
+        12.345678,
+        1e12,
+    ];
+    for format in ["integer", "decimal", "percent", "compact"] {
+        let js: Vec<String> = values
+            .iter()
+            .map(|v| {
+                engine
+                    .eval_string(&format!("tallyCharts.formatNumber('{format}', {v:?})"))
+                    .unwrap()
+            })
+            .collect();
+        let rust: Vec<String> = values.iter().map(|v| format_number(format, *v)).collect();
+        assert_eq!(js, rust, "{format}");
+    }
+    // Spot checks worked out by hand.
+    assert_eq!(
+        engine
+            .eval_string("tallyCharts.formatNumber('compact', 999950)")
+            .unwrap(),
+        "1M"
+    );
+    assert_eq!(
+        engine
+            .eval_string("tallyCharts.formatNumber('compact', 999.95)")
+            .unwrap(),
+        "1k"
+    );
+    assert_eq!(
+        engine
+            .eval_string("tallyCharts.formatNumber('compact', -1234)")
+            .unwrap(),
+        "-1.2k"
+    );
+    assert_eq!(
+        engine
+            .eval_string("tallyCharts.formatNumber('integer', null)")
+            .unwrap(),
+        "–"
+    );
+}

@@ -42,12 +42,15 @@
     decimal: function (v) { return fixed(v, 2); },
     // Values are ratios: 0.125 -> 12.5%.
     percent: function (v) { return fixed(v * 100, 1) + '%'; },
+    // 1.5k, 2M, 3.3B; a value that rounds up to 1000 of a unit moves to
+    // the next (999,950 is 1M, not 1,000k).
     compact: function (v) {
+      var units = [[1, ''], [1e3, 'k'], [1e6, 'M'], [1e9, 'B']];
       var a = Math.abs(v);
-      if (a >= 1e9) return fixed(v / 1e9, 1) + 'B';
-      if (a >= 1e6) return fixed(v / 1e6, 1) + 'M';
-      if (a >= 1e3) return fixed(v / 1e3, 1) + 'k';
-      return fixed(v, 1);
+      var i = 0;
+      while (i < units.length - 1 && a >= units[i + 1][0]) i++;
+      if (i < units.length - 1 && Number((a / units[i][0]).toFixed(1)) >= 1000) i++;
+      return fixed(v / units[i][0], 1) + units[i][1];
     }
   };
 
