@@ -33,18 +33,15 @@ fn main() {
 fn find_echarts() -> Result<PathBuf, String> {
     let cargo_home = match env::var_os("CARGO_HOME") {
         Some(home) => PathBuf::from(home),
-        None => PathBuf::from(env::var_os("HOME").ok_or("neither CARGO_HOME nor HOME is set")?)
-            .join(".cargo"),
+        None => {
+            PathBuf::from(env::var_os("HOME").ok_or("neither CARGO_HOME nor HOME is set")?).join(".cargo")
+        }
     };
     let registry = cargo_home.join("registry").join("src");
     let version = locked_charming_version();
     let mut candidates = Vec::new();
-    let indexes = fs::read_dir(&registry).map_err(|e| {
-        format!(
-            "cannot read the cargo registry `{}`: {e}",
-            registry.display()
-        )
-    })?;
+    let indexes = fs::read_dir(&registry)
+        .map_err(|e| format!("cannot read the cargo registry `{}`: {e}", registry.display()))?;
     for index in indexes.flatten() {
         let Ok(crates) = fs::read_dir(index.path()) else {
             continue;
@@ -70,9 +67,7 @@ fn find_echarts() -> Result<PathBuf, String> {
     // Without a lock file entry, prefer the newest unpacked charming; the
     // sort is on the version's numeric parts.
     candidates.sort_by_key(|(v, _)| {
-        v.split(|c: char| !c.is_ascii_digit())
-            .map(|p| p.parse::<u64>().unwrap_or(0))
-            .collect::<Vec<_>>()
+        v.split(|c: char| !c.is_ascii_digit()).map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>()
     });
     candidates.pop().map(|(_, p)| p).ok_or_else(|| {
         format!(
@@ -108,10 +103,7 @@ fn locked_charming_version() -> Option<String> {
     while let Some(line) = lines.next() {
         if line.trim() == "name = \"charming\"" {
             let version = lines.next()?.trim();
-            return version
-                .strip_prefix("version = \"")
-                .and_then(|v| v.strip_suffix('"'))
-                .map(str::to_owned);
+            return version.strip_prefix("version = \"").and_then(|v| v.strip_suffix('"')).map(str::to_owned);
         }
     }
     None

@@ -29,10 +29,7 @@ fn config(kind: ChartKind, x: &str, y: &[&str], series: Option<&str>) -> ChartCo
 }
 
 fn col(name: &str, ty: ColumnType) -> Column {
-    Column {
-        name: name.into(),
-        ty,
-    }
+    Column { name: name.into(), ty }
 }
 
 /// A deterministic wobbly series (no RNG dependency).
@@ -58,14 +55,9 @@ fn daily(days: usize, series: &[&str]) -> ResultTable {
 fn monthly_long(months: usize, sources: &[&str]) -> ResultTable {
     let mut rows = Vec::new();
     for m in 0..months {
-        let month =
-            Date::from_ymd(2025 + (6 + m as i64) / 12, ((6 + m) % 12) as u32 + 1, 1).unwrap();
+        let month = Date::from_ymd(2025 + (6 + m as i64) / 12, ((6 + m) % 12) as u32 + 1, 1).unwrap();
         for (s, source) in sources.iter().enumerate() {
-            rows.push(vec![
-                Value::Date(month),
-                Value::Text((*source).into()),
-                Value::Int(wobble(m, s) * 3),
-            ]);
+            rows.push(vec![Value::Date(month), Value::Text((*source).into()), Value::Int(wobble(m, s) * 3)]);
         }
     }
     ResultTable {
@@ -82,12 +74,7 @@ fn slices(n: usize) -> ResultTable {
     ResultTable {
         columns: vec![col("name", ColumnType::Text), col("n", ColumnType::Integer)],
         rows: (0..n)
-            .map(|i| {
-                vec![
-                    Value::Text(format!("Category {}", i + 1)),
-                    Value::Int(wobble(i, 3) - 150),
-                ]
-            })
+            .map(|i| vec![Value::Text(format!("Category {}", i + 1)), Value::Int(wobble(i, 3) - 150)])
             .collect(),
     }
 }
@@ -106,50 +93,26 @@ fn job(key: &str, chart: &ChartConfig, table: &ResultTable) -> ChartJob {
 fn mixed() -> Vec<ChartJob> {
     let mut jobs = Vec::new();
     for (i, days) in [365, 180, 90, 30, 365, 120].into_iter().enumerate() {
-        let kind = if i % 2 == 0 {
-            ChartKind::Line
-        } else {
-            ChartKind::Area
-        };
+        let kind = if i % 2 == 0 { ChartKind::Line } else { ChartKind::Area };
         let mut c = config(kind, "day", &["logins", "visits"][..1 + i % 2], None);
         c.title = Some(format!("Daily activity {i}"));
-        jobs.push(job(
-            &format!("users/daily-{i}"),
-            &c,
-            &daily(days, &["logins", "visits"]),
-        ));
+        jobs.push(job(&format!("users/daily-{i}"), &c, &daily(days, &["logins", "visits"])));
     }
     for i in 0..4 {
         let mut c = config(ChartKind::StackedBar, "month", &["n"], Some("source"));
         c.date_format = Some("month".into());
         c.number_format = "compact".into();
         let sources = ["web", "api", "mobile", "mcp", "import"];
-        jobs.push(job(
-            &format!("data/sources-{i}"),
-            &c,
-            &monthly_long(6 + i * 2, &sources[..2 + i]),
-        ));
+        jobs.push(job(&format!("data/sources-{i}"), &c, &monthly_long(6 + i * 2, &sources[..2 + i])));
     }
     for i in 0..4 {
         let mut c = config(ChartKind::Bar, "month", &["n"], None);
         c.date_format = Some("month".into());
-        jobs.push(job(
-            &format!("users/monthly-{i}"),
-            &c,
-            &monthly_long(6 + i, &["web"]),
-        ));
+        jobs.push(job(&format!("users/monthly-{i}"), &c, &monthly_long(6 + i, &["web"])));
     }
     for i in 0..3 {
-        let kind = if i == 1 {
-            ChartKind::Donut
-        } else {
-            ChartKind::Pie
-        };
-        jobs.push(job(
-            &format!("ai/share-{i}"),
-            &config(kind, "name", &["n"], None),
-            &slices(4 + 3 * i),
-        ));
+        let kind = if i == 1 { ChartKind::Donut } else { ChartKind::Pie };
+        jobs.push(job(&format!("ai/share-{i}"), &config(kind, "name", &["n"], None), &slices(4 + 3 * i)));
     }
     for i in 0..3 {
         let c = config(ChartKind::HorizontalBar, "name", &["n"], None);
@@ -178,11 +141,7 @@ fn rate(renderer: &ChartRenderer, job: &ChartJob, n: usize) -> (Duration, f64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let dump = args
-        .iter()
-        .position(|a| a == "--dump")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from);
+    let dump = args.iter().position(|a| a == "--dump").and_then(|i| args.get(i + 1)).map(PathBuf::from);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
 
     let mut rows: Vec<(String, String)> = Vec::new();
@@ -196,26 +155,16 @@ fn main() {
     }
     starts.sort();
     let renderer = renderer.unwrap();
-    rows.push((
-        "Engine start (QuickJS + ECharts 5.5.1), median of 3".into(),
-        secs(starts[1]),
-    ));
+    rows.push(("Engine start (QuickJS + ECharts 5.5.1), median of 3".into(), secs(starts[1])));
 
-    let line = job(
-        "bench/line",
-        &config(ChartKind::Line, "day", &["logins"], None),
-        &daily(365, &["logins"]),
-    );
+    let line =
+        job("bench/line", &config(ChartKind::Line, "day", &["logins"], None), &daily(365, &["logins"]));
     let (per, per_sec) = rate(&renderer, &line, 20);
     rows.push((
         "Line chart, 365 points, 640x320 (SVG + PNG)".into(),
         format!("{} per chart, {per_sec:.1} charts/s", secs(per)),
     ));
-    let pie = job(
-        "bench/pie",
-        &config(ChartKind::Pie, "name", &["n"], None),
-        &slices(12),
-    );
+    let pie = job("bench/pie", &config(ChartKind::Pie, "name", &["n"], None), &slices(12));
     let (per, per_sec) = rate(&renderer, &pie, 20);
     rows.push((
         "Pie chart, 12 slices, 640x320 (SVG + PNG)".into(),
@@ -232,17 +181,8 @@ fn main() {
     let warm = render_charts(&jobs, Some(cache.path())).expect("cached render");
     let warm_time = t.elapsed();
     assert!(cold == warm, "cached charts differ from fresh ones");
-    rows.push((
-        format!(
-            "{} mixed charts, cold (empty cache, {cores} cores)",
-            jobs.len()
-        ),
-        secs(cold_time),
-    ));
-    rows.push((
-        format!("{} mixed charts, all cached", jobs.len()),
-        secs(warm_time),
-    ));
+    rows.push((format!("{} mixed charts, cold (empty cache, {cores} cores)", jobs.len()), secs(cold_time)));
+    rows.push((format!("{} mixed charts, all cached", jobs.len()), secs(warm_time)));
 
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     println!("| {:width$} | result |", "measurement");

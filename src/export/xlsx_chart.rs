@@ -3,9 +3,7 @@
 //! a picture, in the same colours as the site's charts.
 
 use anyhow::{Context as _, Result};
-use rust_xlsxwriter::{
-    Chart, ChartFormat, ChartLine, ChartPoint, ChartSolidFill, ChartType, Worksheet,
-};
+use rust_xlsxwriter::{Chart, ChartFormat, ChartLine, ChartPoint, ChartSolidFill, ChartType, Worksheet};
 
 use crate::config::{ChartConfig, ChartKind};
 use crate::render::chart::ChartTheme;
@@ -32,9 +30,7 @@ pub fn insert_native_chart(
             .columns
             .iter()
             .position(|c| c.name == name)
-            .with_context(|| {
-                format!("chart names column `{name}` that the query does not return")
-            })?;
+            .with_context(|| format!("chart names column `{name}` that the query does not return"))?;
         u16::try_from(i).context("too many columns for a chart")
     };
     let x = column(&chart.x)?;
@@ -63,18 +59,15 @@ pub fn insert_native_chart(
             let points: Vec<ChartPoint> = (0..table.rows.len())
                 .map(|i| {
                     let color = theme.palette[i % theme.palette.len()].as_str();
-                    ChartPoint::new().set_format(
-                        ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(color)),
-                    )
+                    ChartPoint::new()
+                        .set_format(ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(color)))
                 })
                 .collect();
             series.set_points(&points);
         } else if chart.kind == ChartKind::Line {
             series.set_format(ChartFormat::new().set_line(ChartLine::new().set_color(color)));
         } else {
-            series.set_format(
-                ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(color)),
-            );
+            series.set_format(ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(color)));
         }
     }
 
@@ -98,9 +91,7 @@ pub fn insert_native_chart(
     native.set_width(chart.width).set_height(chart.height);
 
     let beside = u16::try_from(table.columns.len() + 1).context("too many columns for a chart")?;
-    worksheet
-        .insert_chart(1, beside, &native)
-        .context("failed to add the chart to the sheet")?;
+    worksheet.insert_chart(1, beside, &native).context("failed to add the chart to the sheet")?;
     Ok(())
 }
 
@@ -126,27 +117,12 @@ mod tests {
     fn table() -> ResultTable {
         ResultTable {
             columns: vec![
-                Column {
-                    name: "month".into(),
-                    ty: ColumnType::Text,
-                },
-                Column {
-                    name: "active_seats".into(),
-                    ty: ColumnType::Integer,
-                },
-                Column {
-                    name: "invited".into(),
-                    ty: ColumnType::Integer,
-                },
+                Column { name: "month".into(), ty: ColumnType::Text },
+                Column { name: "active_seats".into(), ty: ColumnType::Integer },
+                Column { name: "invited".into(), ty: ColumnType::Integer },
             ],
             rows: (1..=3)
-                .map(|m| {
-                    vec![
-                        Value::Text(format!("2026-0{m}")),
-                        Value::Int(m * 10),
-                        Value::Int(m),
-                    ]
-                })
+                .map(|m| vec![Value::Text(format!("2026-0{m}")), Value::Int(m * 10), Value::Int(m)])
                 .collect(),
         }
     }
@@ -189,10 +165,7 @@ mod tests {
     }
 
     fn part<'a>(parts: &'a [(String, String)], name: &str) -> Option<&'a str> {
-        parts
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, t)| t.as_str())
+        parts.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_str())
     }
 
     #[test]

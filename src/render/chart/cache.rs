@@ -3,6 +3,7 @@
 //! Files are written under a temporary name and renamed into place, so an
 //! interrupted build never leaves a half-written entry behind.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::Path;
@@ -36,4 +37,34 @@ fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     fs::write(&tmp, bytes).with_context(|| format!("cannot write `{}`", tmp.display()))?;
     fs::rename(&tmp, &path).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// Deletes `<key>.svg`/`<key>.png` files whose key is not in `keep`, and
+/// temporary files left by an interrupted build.
+pub(crate) fn prune(dir: &Path, keep: &HashSet<String>) -> Result<usize> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", dir.display())),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read `{}`", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let stale = match name.rsplit_once('.') {
+            Some((key, "svg" | "png")) => is_key(key) && !keep.contains(key),
+            Some((_, "tmp")) => name.starts_with('.'),
+            _ => false,
+        };
+        if stale {
+            let path = entry.path();
+            fs::remove_file(&path).with_context(|| format!("cannot remove `{}`", path.display()))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+fn is_key(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

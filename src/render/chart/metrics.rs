@@ -57,8 +57,7 @@ fn font_size(font: &str) -> f64 {
 
 fn is_bold(font: &str) -> bool {
     font.split_whitespace().any(|word| {
-        matches!(word, "bold" | "bolder")
-            || word.parse::<u32>().is_ok_and(|w| (600..=1000).contains(&w))
+        matches!(word, "bold" | "bolder") || word.parse::<u32>().is_ok_and(|w| (600..=1000).contains(&w))
     })
 }
 
@@ -131,10 +130,7 @@ impl Widths {
                 }
             }
         }
-        Some(Widths {
-            units_per_em,
-            advance,
-        })
+        Some(Widths { units_per_em, advance })
     }
 }
 

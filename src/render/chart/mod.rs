@@ -79,28 +79,19 @@ pub struct ChartRenderer {
 impl ChartRenderer {
     /// Starts the engine.
     pub fn new() -> Result<ChartRenderer> {
-        Ok(ChartRenderer {
-            engine: ssr::Engine::new()?,
-        })
+        Ok(ChartRenderer { engine: ssr::Engine::new()? })
     }
 
     /// Renders one job to SVG and PNG (no cache).
     pub fn render(&self, job: &ChartJob) -> Result<RenderedChart> {
         check_size(job)?;
-        let (svg, png) = self
-            .render_images(job, &job.cache_key())
-            .with_context(|| format!("chart `{}`", job.key))?;
-        Ok(RenderedChart {
-            option_json: job.option_json.clone(),
-            svg,
-            png,
-        })
+        let (svg, png) =
+            self.render_images(job, &job.cache_key()).with_context(|| format!("chart `{}`", job.key))?;
+        Ok(RenderedChart { option_json: job.option_json.clone(), svg, png })
     }
 
     fn render_images(&self, job: &ChartJob, key: &str) -> Rendered {
-        let svg = self
-            .engine
-            .render_svg(&job.option_json, job.width, job.height)?;
+        let svg = self.engine.render_svg(&job.option_json, job.width, job.height)?;
         let svg = scope_ids(&svg, &format!("tc{}", &key[..10]));
         let png = raster::svg_to_png(&svg, job.width, job.height)?;
         Ok((svg, png))
@@ -109,12 +100,7 @@ impl ChartRenderer {
 
 fn check_size(job: &ChartJob) -> Result<()> {
     if job.width == 0 || job.height == 0 {
-        bail!(
-            "chart `{}`: image size {}x{} is empty",
-            job.key,
-            job.width,
-            job.height
-        );
+        bail!("chart `{}`: image size {}x{} is empty", job.key, job.width, job.height);
     }
     Ok(())
 }
@@ -161,16 +147,19 @@ pub fn render_charts(jobs: &[ChartJob], cache_dir: Option<&Path>) -> Result<Vec<
     jobs.iter()
         .zip(&copies)
         .map(|(job, &source)| {
-            let (svg, png) = images[source]
-                .clone()
-                .ok_or_else(|| anyhow!("chart `{}` was not rendered", job.key))?;
-            Ok(RenderedChart {
-                option_json: job.option_json.clone(),
-                svg,
-                png,
-            })
+            let (svg, png) =
+                images[source].clone().ok_or_else(|| anyhow!("chart `{}` was not rendered", job.key))?;
+            Ok(RenderedChart { option_json: job.option_json.clone(), svg, png })
         })
         .collect()
+}
+
+/// Removes the cache entries that none of `jobs` uses, so after a whole-site
+/// build the cache holds just that build's charts. Only files named like
+/// entries are touched. Returns how many files were removed.
+pub fn prune_cache(cache_dir: &Path, jobs: &[ChartJob]) -> Result<usize> {
+    let keys: std::collections::HashSet<String> = jobs.iter().map(ChartJob::cache_key).collect();
+    cache::prune(cache_dir, &keys)
 }
 
 type Rendered = Result<(String, Vec<u8>)>;
@@ -219,9 +208,9 @@ fn render_parallel(jobs: &[ChartJob], keys: &[String], todo: &[usize]) -> Vec<(u
         workers
             .into_iter()
             .flat_map(|worker| match worker {
-                Ok(handle) => handle.join().unwrap_or_else(|_| {
-                    vec![(todo[0], Err(anyhow!("the chart renderer panicked")))]
-                }),
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|_| vec![(todo[0], Err(anyhow!("the chart renderer panicked")))]),
                 Err(e) => vec![(todo[0], Err(anyhow!("cannot start a chart thread: {e}")))],
             })
             .collect()

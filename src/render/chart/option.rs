@@ -13,8 +13,8 @@ use anyhow::{bail, Result};
 use charming::component::{Axis, Grid, Legend, Title};
 use charming::datatype::{CompositeValue, DataPoint, DataPointItem, NumericValue};
 use charming::element::{
-    AreaStyle, AxisLabel, AxisType, Formatter, ItemStyle, Label, LabelPosition, LineStyle,
-    SplitLine, TextStyle, Tooltip, Trigger,
+    AreaStyle, AxisLabel, AxisType, Formatter, ItemStyle, Label, LabelPosition, LineStyle, SplitLine,
+    TextStyle, Tooltip, Trigger,
 };
 use charming::series::{Bar, Line, Pie};
 use charming::Chart;
@@ -55,12 +55,9 @@ impl Default for ChartTheme {
     /// low-contrast yellow for the seventh series.
     fn default() -> Self {
         ChartTheme {
-            palette: [
-                "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442",
-                "#000000",
-            ]
-            .map(String::from)
-            .to_vec(),
+            palette: ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+                .map(String::from)
+                .to_vec(),
             font_family: "DejaVu Sans".into(),
             font_fallback: "sans-serif".into(),
             text_color: "#1f2328".into(),
@@ -83,32 +80,24 @@ impl ChartTheme {
     }
 }
 
-/// Checks that every column the chart names is in `columns`, and that value
-/// columns hold numbers.
+/// Checks that every column the chart names is in `columns` (names only, so
+/// it also works on columns whose types are not known yet, as in `tally
+/// check`; `build_option` checks that value columns hold numbers).
 pub fn check_columns(chart: &ChartConfig, columns: &[Column]) -> Result<()> {
-    let available = || {
-        columns
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let named = std::iter::once(&chart.x)
-        .chain(chart.series.iter())
-        .chain(chart.y.iter());
+    let available = || columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+    let named = std::iter::once(&chart.x).chain(chart.series.iter()).chain(chart.y.iter());
     for name in named {
         if !columns.iter().any(|c| &c.name == name) {
-            bail!(
-                "chart names column `{name}` that the query does not return (it returns: {})",
-                available()
-            );
+            bail!("chart names column `{name}` that the query does not return (it returns: {})", available());
         }
     }
+    Ok(())
+}
+
+/// Checks that the chart's value columns hold numbers.
+fn check_value_types(chart: &ChartConfig, columns: &[Column]) -> Result<()> {
     for name in &chart.y {
-        let column = columns
-            .iter()
-            .find(|c| &c.name == name)
-            .expect("checked above");
+        let column = columns.iter().find(|c| &c.name == name).expect("checked above");
         if !column.ty.is_numeric() {
             bail!(
                 "chart value column `{name}` holds {} values, not numbers",
@@ -134,6 +123,7 @@ pub fn build_option_with_theme(
     theme: &ChartTheme,
 ) -> Result<serde_json::Value> {
     check_columns(chart, &table.columns)?;
+    check_value_types(chart, &table.columns)?;
     let data = ChartData::from_table(chart, table)?;
     let number = format!("tally:number:{}", chart.number_format);
 
@@ -147,9 +137,7 @@ pub fn build_option_with_theme(
         let mut title = Title::new()
             .left("left")
             .top(0)
-            .text_style(
-                text(theme, theme.text_color.as_str(), theme.font_size + 4.0).font_weight("bold"),
-            )
+            .text_style(text(theme, theme.text_color.as_str(), theme.font_size + 4.0).font_weight("bold"))
             .subtext_style(text(theme, theme.muted_color.as_str(), theme.font_size));
         if let Some(t) = &chart.title {
             title = title.text(t.as_str());
@@ -180,9 +168,7 @@ pub fn build_option_with_theme(
                 .categories
                 .iter()
                 .zip(&data.series[0].values)
-                .filter_map(|(name, v)| {
-                    v.map(|v| DataPoint::Item(DataPointItem::new(v).name(name.as_str())))
-                })
+                .filter_map(|(name, v)| v.map(|v| DataPoint::Item(DataPointItem::new(v).name(name.as_str()))))
                 .collect();
             let pie = Pie::new()
                 .name(data.series[0].name.as_str())
@@ -195,18 +181,10 @@ pub fn build_option_with_theme(
                         .color(theme.text_color.as_str())
                         .font_size(theme.font_size),
                 )
-                .item_style(
-                    ItemStyle::new()
-                        .border_color(theme.background.as_str())
-                        .border_width(1),
-                )
+                .item_style(ItemStyle::new().border_color(theme.background.as_str()).border_width(1))
                 .data(items);
             option = option
-                .tooltip(
-                    Tooltip::new()
-                        .trigger(Trigger::Item)
-                        .value_formatter(number.as_str()),
-                )
+                .tooltip(Tooltip::new().trigger(Trigger::Item).value_formatter(number.as_str()))
                 .series(pie);
         }
         kind => {
@@ -226,14 +204,9 @@ pub fn build_option_with_theme(
             let value_axis = Axis::new()
                 .type_(AxisType::Value)
                 .axis_label(axis_label(theme).formatter(Formatter::String(number.clone())))
-                .split_line(
-                    SplitLine::new().line_style(LineStyle::new().color(theme.grid_color.as_str())),
-                );
-            let (x_axis, y_axis) = if horizontal {
-                (value_axis, category_axis)
-            } else {
-                (category_axis, value_axis)
-            };
+                .split_line(SplitLine::new().line_style(LineStyle::new().color(theme.grid_color.as_str())));
+            let (x_axis, y_axis) =
+                if horizontal { (value_axis, category_axis) } else { (category_axis, value_axis) };
             // Symbols on hundreds of points are noise; keep them for short series.
             let show_symbol = data.categories.len() <= 31;
             // A single series of a few bars reads best with its values on
@@ -250,19 +223,14 @@ pub fn build_option_with_theme(
             let show_legend = data.series.len() > 1;
             let legend_height = if show_legend { 28.0 } else { 0.0 };
             if show_legend {
-                option = option.legend(
-                    Legend::new()
-                        .top(title_height)
-                        .left("center")
-                        .text_style(text(theme, theme.text_color.as_str(), theme.font_size)),
-                );
+                option = option.legend(Legend::new().top(title_height).left("center").text_style(text(
+                    theme,
+                    theme.text_color.as_str(),
+                    theme.font_size,
+                )));
             }
             option = option
-                .tooltip(
-                    Tooltip::new()
-                        .trigger(Trigger::Axis)
-                        .value_formatter(number.as_str()),
-                )
+                .tooltip(Tooltip::new().trigger(Trigger::Axis).value_formatter(number.as_str()))
                 .grid(
                     Grid::new()
                         .left(8)
@@ -274,14 +242,11 @@ pub fn build_option_with_theme(
                 .x_axis(x_axis)
                 .y_axis(y_axis);
             for series in &data.series {
-                let values: Vec<DataPoint> =
-                    series.values.iter().map(|v| DataPoint::from(*v)).collect();
+                let values: Vec<DataPoint> = series.values.iter().map(|v| DataPoint::from(*v)).collect();
                 match kind {
                     ChartKind::Line | ChartKind::Area => {
-                        let mut line = Line::new()
-                            .name(series.name.as_str())
-                            .show_symbol(show_symbol)
-                            .data(values);
+                        let mut line =
+                            Line::new().name(series.name.as_str()).show_symbol(show_symbol).data(values);
                         if kind == ChartKind::Area {
                             // Overlapping fills mix into mud; fainter when
                             // there are several.
@@ -338,10 +303,7 @@ pub fn build_option_with_theme(
 }
 
 fn text(theme: &ChartTheme, color: &str, size: f64) -> TextStyle {
-    TextStyle::new()
-        .color(color)
-        .font_size(size)
-        .font_family(theme.font_stack().as_str())
+    TextStyle::new().color(color).font_size(size).font_family(theme.font_stack().as_str())
 }
 
 fn axis_label(theme: &ChartTheme) -> AxisLabel {
@@ -367,22 +329,13 @@ pub(super) struct SeriesData {
 
 impl ChartData {
     pub(super) fn from_table(chart: &ChartConfig, table: &ResultTable) -> Result<ChartData> {
-        let index = |name: &str| {
-            table
-                .columns
-                .iter()
-                .position(|c| c.name == name)
-                .expect("columns were checked")
-        };
+        let index =
+            |name: &str| table.columns.iter().position(|c| c.name == name).expect("columns were checked");
         let x = index(&chart.x);
         let date_format = chart.date_format.as_deref();
         match &chart.series {
             None => {
-                let categories = table
-                    .rows
-                    .iter()
-                    .map(|row| label(&row[x], date_format))
-                    .collect();
+                let categories = table.rows.iter().map(|row| label(&row[x], date_format)).collect();
                 let series = chart
                     .y
                     .iter()
@@ -415,10 +368,7 @@ impl ChartData {
                     });
                     let name = label(&row[s], None);
                     let k = *series_index.entry(name.clone()).or_insert_with(|| {
-                        series.push(SeriesData {
-                            name,
-                            values: Vec::new(),
-                        });
+                        series.push(SeriesData { name, values: Vec::new() });
                         series.len() - 1
                     });
                     cells.push((k, c, number(&row[y])));
@@ -512,10 +462,7 @@ mod tests {
     }
 
     fn col(name: &str, ty: ColumnType) -> Column {
-        Column {
-            name: name.into(),
-            ty,
-        }
+        Column { name: name.into(), ty }
     }
 
     fn wide() -> ResultTable {
@@ -543,26 +490,20 @@ mod tests {
              (it returns: month, active_seats, invited)"
         );
         let c = chart(ChartKind::Line, "day", &["active_seats"], None);
-        assert!(check_columns(&c, &wide().columns)
-            .unwrap_err()
-            .to_string()
-            .contains("`day`"));
+        assert!(check_columns(&c, &wide().columns).unwrap_err().to_string().contains("`day`"));
         let c = chart(ChartKind::Line, "month", &["active_seats"], Some("team"));
-        assert!(check_columns(&c, &wide().columns)
-            .unwrap_err()
-            .to_string()
-            .contains("`team`"));
+        assert!(check_columns(&c, &wide().columns).unwrap_err().to_string().contains("`team`"));
         assert!(build_option(&c, &wide()).is_err());
     }
 
     #[test]
     fn text_value_column_is_rejected() {
         let c = chart(ChartKind::Bar, "active_seats", &["month"], None);
-        let err = check_columns(&c, &wide().columns).unwrap_err().to_string();
-        assert_eq!(
-            err,
-            "chart value column `month` holds date values, not numbers"
-        );
+        // Names alone pass (`tally check` knows no types)...
+        check_columns(&c, &wide().columns).unwrap();
+        // ...the option needs numbers.
+        let err = build_option(&c, &wide()).unwrap_err().to_string();
+        assert_eq!(err, "chart value column `month` holds date values, not numbers");
     }
 
     #[test]
@@ -577,18 +518,9 @@ mod tests {
         assert_eq!(o["series"][0]["data"], json!([10, 12]));
         assert_eq!(o["series"][1]["data"], json!([1.5, null]));
         assert_eq!(o["series"][0]["type"], json!("line"));
-        assert_eq!(
-            o["yAxis"]["axisLabel"]["formatter"],
-            json!("tally:number:compact")
-        );
-        assert_eq!(
-            o["tooltip"]["valueFormatter"],
-            json!("tally:number:compact")
-        );
-        assert_eq!(
-            o["textStyle"]["fontFamily"],
-            json!("DejaVu Sans, sans-serif")
-        );
+        assert_eq!(o["yAxis"]["axisLabel"]["formatter"], json!("tally:number:compact"));
+        assert_eq!(o["tooltip"]["valueFormatter"], json!("tally:number:compact"));
+        assert_eq!(o["textStyle"]["fontFamily"], json!("DejaVu Sans, sans-serif"));
         assert_eq!(o["color"][0], json!("#0072B2"));
         assert!(o.get("title").is_none());
         // Two series: a legend.
@@ -604,26 +536,10 @@ mod tests {
                 col("n", ColumnType::Integer),
             ],
             rows: vec![
-                vec![
-                    Value::Text("mon".into()),
-                    Value::Text("web".into()),
-                    Value::Int(3),
-                ],
-                vec![
-                    Value::Text("mon".into()),
-                    Value::Text("api".into()),
-                    Value::Int(4),
-                ],
-                vec![
-                    Value::Text("tue".into()),
-                    Value::Text("api".into()),
-                    Value::Int(5),
-                ],
-                vec![
-                    Value::Text("tue".into()),
-                    Value::Text("api".into()),
-                    Value::Int(1),
-                ],
+                vec![Value::Text("mon".into()), Value::Text("web".into()), Value::Int(3)],
+                vec![Value::Text("mon".into()), Value::Text("api".into()), Value::Int(4)],
+                vec![Value::Text("tue".into()), Value::Text("api".into()), Value::Int(5)],
+                vec![Value::Text("tue".into()), Value::Text("api".into()), Value::Int(1)],
             ],
         };
         let c = chart(ChartKind::StackedBar, "day", &["n"], Some("source"));
@@ -658,10 +574,7 @@ mod tests {
         let o = build_option(&c, &wide()).unwrap();
         assert_eq!(o["series"][0]["type"], json!("pie"));
         assert_eq!(o["series"][0]["radius"], json!(["40%", "65%"]));
-        assert_eq!(
-            o["series"][0]["data"],
-            json!([{"name": "2026", "value": 1.5}])
-        );
+        assert_eq!(o["series"][0]["data"], json!([{"name": "2026", "value": 1.5}]));
         assert_eq!(o["title"][0]["text"], json!("Invites"));
         assert_eq!(o["title"][0]["subtext"], json!("by month"));
         let c = chart(ChartKind::Pie, "month", &["active_seats"], None);
@@ -679,17 +592,13 @@ mod tests {
             assert_eq!(o["series"].as_array().unwrap().len(), 1, "{kind:?}");
         }
         let c = chart(Area, "month", &["active_seats"], None);
-        assert_eq!(
-            build_option(&c, &wide()).unwrap()["series"][0]["areaStyle"]["opacity"],
-            json!(0.25)
-        );
+        assert_eq!(build_option(&c, &wide()).unwrap()["series"][0]["areaStyle"]["opacity"], json!(0.25));
     }
 
     #[test]
     fn timestamp_labels() {
         // 2026-11-25T14:03:00Z
-        let micros =
-            (Date::from_ymd(2026, 11, 25).unwrap().0 as i64 * 86_400 + 14 * 3600 + 180) * 1_000_000;
+        let micros = (Date::from_ymd(2026, 11, 25).unwrap().0 as i64 * 86_400 + 14 * 3600 + 180) * 1_000_000;
         assert_eq!(label(&Value::Timestamp(micros), None), "2026-11-25 14:03");
         assert_eq!(label(&Value::Timestamp(micros), Some("month")), "Nov 2026");
         assert_eq!(label(&Value::Null, None), "(none)");

@@ -27,11 +27,7 @@ fn options() -> &'static Options<'static> {
         db.set_cursive_family("DejaVu Sans");
         db.set_fantasy_family("DejaVu Sans");
         db.set_monospace_family("DejaVu Sans Mono");
-        Options {
-            font_family: "DejaVu Sans".into(),
-            fontdb: Arc::new(db),
-            ..Options::default()
-        }
+        Options { font_family: "DejaVu Sans".into(), fontdb: Arc::new(db), ..Options::default() }
     })
 }
 
@@ -39,11 +35,10 @@ fn options() -> &'static Options<'static> {
 /// to fit if its own size differs).
 pub(crate) fn svg_to_png(svg: &str, width: u32, height: u32) -> Result<Vec<u8>> {
     let tree = Tree::from_str(svg, options()).context("resvg could not parse the SVG")?;
-    let mut pixmap = Pixmap::new(width, height)
-        .ok_or_else(|| anyhow!("cannot make a {width}x{height} image"))?;
+    let mut pixmap =
+        Pixmap::new(width, height).ok_or_else(|| anyhow!("cannot make a {width}x{height} image"))?;
     let size = tree.size();
-    let transform =
-        Transform::from_scale(width as f32 / size.width(), height as f32 / size.height());
+    let transform = Transform::from_scale(width as f32 / size.width(), height as f32 / size.height());
     resvg::render(&tree, transform, &mut pixmap.as_mut());
     pixmap.encode_png().context("failed to encode the PNG")
 }

@@ -72,27 +72,17 @@ impl Engine {
                 metrics::measure(&text, &font)
             })
             .map_err(|e| js_error(&ctx, e))?;
-            ctx.globals()
-                .set("__tallyMeasure", measure)
-                .map_err(|e| js_error(&ctx, e))?;
+            ctx.globals().set("__tallyMeasure", measure).map_err(|e| js_error(&ctx, e))?;
             eval(&ctx, HARNESS, "harness")
         })?;
-        Ok(Engine {
-            context,
-            _runtime: runtime,
-        })
+        Ok(Engine { context, _runtime: runtime })
     }
 
     /// Renders an option (JSON) to ECharts' SVG string.
     pub(crate) fn render_svg(&self, option_json: &str, width: u32, height: u32) -> Result<String> {
         let svg = self.context.with(|ctx| -> Result<String> {
-            let render: Function = ctx
-                .globals()
-                .get("__tallyRender")
-                .map_err(|e| js_error(&ctx, e))?;
-            render
-                .call((option_json, width, height))
-                .map_err(|e| js_error(&ctx, e))
+            let render: Function = ctx.globals().get("__tallyRender").map_err(|e| js_error(&ctx, e))?;
+            render.call((option_json, width, height)).map_err(|e| js_error(&ctx, e))
         })?;
         // No explicit `run_gc` here: a collection costs 5-10 ms, as much as
         // a small chart, and QuickJS collects by allocation threshold anyway.
@@ -104,8 +94,7 @@ impl Engine {
 impl Engine {
     /// Evaluates an expression to a string (tests of the shared JS).
     pub(crate) fn eval_string(&self, source: &str) -> Result<String> {
-        self.context
-            .with(|ctx| ctx.eval::<String, _>(source).map_err(|e| js_error(&ctx, e)))
+        self.context.with(|ctx| ctx.eval::<String, _>(source).map_err(|e| js_error(&ctx, e)))
     }
 }
 
@@ -117,8 +106,5 @@ fn eval(ctx: &Ctx<'_>, source: &str, what: &str) -> Result<()> {
 
 /// The JavaScript exception behind an rquickjs error, with its message.
 fn js_error(ctx: &Ctx<'_>, error: rquickjs::Error) -> anyhow::Error {
-    anyhow!(
-        "{}",
-        CaughtError::from_error(ctx, error).to_string().trim_end()
-    )
+    anyhow!("{}", CaughtError::from_error(ctx, error).to_string().trim_end())
 }

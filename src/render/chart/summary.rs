@@ -21,20 +21,15 @@ pub fn summarize(chart: &ChartConfig, table: &ResultTable) -> String {
     }
     let fmt = |v: f64| format_number(&chart.number_format, v);
     if matches!(chart.kind, ChartKind::Pie | ChartKind::Donut) {
-        let values: Vec<Option<f64>> = data.series[0]
-            .values
-            .iter()
-            .map(|v| v.map(as_f64))
-            .collect();
+        let values: Vec<Option<f64>> = data.series[0].values.iter().map(|v| v.map(as_f64)).collect();
         let total: f64 = values.iter().flatten().map(|v| v.max(0.0)).sum();
-        let largest = values
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| v.map(|v| (i, v)))
-            .fold(None, |best: Option<(usize, f64)>, (i, v)| match best {
+        let largest = values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).fold(
+            None,
+            |best: Option<(usize, f64)>, (i, v)| match best {
                 Some((_, b)) if b >= v => best,
                 _ => Some((i, v)),
-            });
+            },
+        );
         return match largest {
             Some((i, v)) if total > 0.0 => format!(
                 "Largest share: {} with {} of {} ({}).",
@@ -57,23 +52,12 @@ pub fn summarize(chart: &ChartConfig, table: &ResultTable) -> String {
         .iter()
         .take(MAX_SERIES)
         .filter_map(|series| {
-            let points: Vec<(usize, f64)> = series
-                .values
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| v.map(|v| (i, as_f64(v))))
-                .collect();
+            let points: Vec<(usize, f64)> =
+                series.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, as_f64(v)))).collect();
             if time_axis {
                 let &(last, value) = points.last()?;
-                let mut part = format!(
-                    "{} {} in {}",
-                    series.name,
-                    fmt(value),
-                    data.categories[last]
-                );
-                if let Some(&(prev, before)) =
-                    points.len().checked_sub(2).and_then(|i| points.get(i))
-                {
+                let mut part = format!("{} {} in {}", series.name, fmt(value), data.categories[last]);
+                if let Some(&(prev, before)) = points.len().checked_sub(2).and_then(|i| points.get(i)) {
                     part.push_str(&format!(
                         ", {} from {}",
                         change(&chart.number_format, before, value),
@@ -83,18 +67,11 @@ pub fn summarize(chart: &ChartConfig, table: &ResultTable) -> String {
                 Some(part)
             } else {
                 let &(top, value) =
-                    points
-                        .iter()
-                        .fold(None, |best: Option<&(usize, f64)>, p| match best {
-                            Some(b) if b.1 >= p.1 => best,
-                            _ => Some(p),
-                        })?;
-                Some(format!(
-                    "{} highest for {} ({})",
-                    series.name,
-                    data.categories[top],
-                    fmt(value)
-                ))
+                    points.iter().fold(None, |best: Option<&(usize, f64)>, p| match best {
+                        Some(b) if b.1 >= p.1 => best,
+                        _ => Some(p),
+                    })?;
+                Some(format!("{} highest for {} ({})", series.name, data.categories[top], fmt(value)))
             }
         })
         .collect();
@@ -102,10 +79,7 @@ pub fn summarize(chart: &ChartConfig, table: &ResultTable) -> String {
         return "No data.".into();
     }
     if data.series.len() > MAX_SERIES {
-        parts.push(format!(
-            "and {} more series",
-            data.series.len() - MAX_SERIES
-        ));
+        parts.push(format!("and {} more series", data.series.len() - MAX_SERIES));
     }
     let mut line = parts.join("; ");
     line.push('.');
@@ -130,19 +104,12 @@ fn change(format: &str, before: f64, after: f64) -> String {
     let direction = if diff > 0.0 { "up" } else { "down" };
     if format == "percent" {
         // A change of a share is in points, not a percentage of a percentage.
-        return format!(
-            "{direction} {} points",
-            trim(format!("{:.1}", diff.abs() * 100.0))
-        );
+        return format!("{direction} {} points", trim(format!("{:.1}", diff.abs() * 100.0)));
     }
     let mut s = format!("{direction} {}", format_number(format, diff.abs()));
     if before != 0.0 {
         let relative = diff / before.abs() * 100.0;
-        s.push_str(&format!(
-            " ({}{:.1}%)",
-            if relative > 0.0 { "+" } else { "" },
-            relative
-        ));
+        s.push_str(&format!(" ({}{:.1}%)", if relative > 0.0 { "+" } else { "" }, relative));
     }
     s
 }
@@ -206,11 +173,7 @@ fn to_fixed(value: f64, decimals: usize) -> String {
     // Every f64 has an exact decimal expansion of at most 1074 places.
     let exact = format!("{value:.1074}");
     let dot = exact.find('.').expect("a fixed-point number has a dot");
-    let end = if decimals == 0 {
-        dot
-    } else {
-        dot + 1 + decimals
-    };
+    let end = if decimals == 0 { dot } else { dot + 1 + decimals };
     let mut kept: Vec<u8> = exact.as_bytes()[..end].to_vec();
     if exact.as_bytes()[dot + 1 + decimals] >= b'5' {
         let mut i = kept.len();
@@ -266,18 +229,9 @@ mod tests {
         let month = |m| Value::Date(Date::from_ymd(2026, m, 1).unwrap());
         ResultTable {
             columns: vec![
-                Column {
-                    name: "month".into(),
-                    ty: ColumnType::Date,
-                },
-                Column {
-                    name: "active_seats".into(),
-                    ty: ColumnType::Integer,
-                },
-                Column {
-                    name: "invited".into(),
-                    ty: ColumnType::Integer,
-                },
+                Column { name: "month".into(), ty: ColumnType::Date },
+                Column { name: "active_seats".into(), ty: ColumnType::Integer },
+                Column { name: "invited".into(), ty: ColumnType::Integer },
             ],
             rows: vec![
                 vec![month(9), Value::Int(1180), Value::Int(40)],
@@ -303,14 +257,8 @@ mod tests {
     fn categories_and_pies() {
         let table = ResultTable {
             columns: vec![
-                Column {
-                    name: "source".into(),
-                    ty: ColumnType::Text,
-                },
-                Column {
-                    name: "share".into(),
-                    ty: ColumnType::Float,
-                },
+                Column { name: "source".into(), ty: ColumnType::Text },
+                Column { name: "share".into(), ty: ColumnType::Float },
             ],
             rows: vec![
                 vec![Value::Text("web".into()), Value::Float(1500.0)],
@@ -322,14 +270,8 @@ mod tests {
         assert_eq!(summarize(&c, &table), "Share highest for api (4.5k).");
         c.kind = ChartKind::Pie;
         // 4500 of 6000 = 75%.
-        assert_eq!(
-            summarize(&c, &table),
-            "Largest share: api with 4.5k of 6k (75%)."
-        );
-        let empty = ResultTable {
-            rows: vec![],
-            ..table
-        };
+        assert_eq!(summarize(&c, &table), "Largest share: api with 4.5k of 6k (75%).");
+        let empty = ResultTable { rows: vec![], ..table };
         assert_eq!(summarize(&c, &empty), "No data.");
     }
 

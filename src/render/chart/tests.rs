@@ -27,18 +27,9 @@ fn seats() -> ResultTable {
     let month = |m| Value::Date(Date::from_ymd(2026, m, 1).unwrap());
     ResultTable {
         columns: vec![
-            Column {
-                name: "month".into(),
-                ty: ColumnType::Date,
-            },
-            Column {
-                name: "active_seats".into(),
-                ty: ColumnType::Integer,
-            },
-            Column {
-                name: "invited".into(),
-                ty: ColumnType::Integer,
-            },
+            Column { name: "month".into(), ty: ColumnType::Date },
+            Column { name: "active_seats".into(), ty: ColumnType::Integer },
+            Column { name: "invited".into(), ty: ColumnType::Integer },
         ],
         rows: vec![
             vec![month(9), Value::Int(1180), Value::Int(40)],
@@ -60,11 +51,8 @@ fn job(key: &str, chart: &ChartConfig, table: &ResultTable) -> ChartJob {
 /// (width, height, number of distinct colours) of a PNG.
 fn inspect_png(png: &[u8]) -> (u32, u32, usize) {
     let pixmap = Pixmap::decode_png(png).expect("PNG decodes");
-    let mut colours: Vec<[u8; 4]> = pixmap
-        .pixels()
-        .iter()
-        .map(|p| [p.red(), p.green(), p.blue(), p.alpha()])
-        .collect();
+    let mut colours: Vec<[u8; 4]> =
+        pixmap.pixels().iter().map(|p| [p.red(), p.green(), p.blue(), p.alpha()]).collect();
     colours.sort_unstable();
     colours.dedup();
     (pixmap.width(), pixmap.height(), colours.len())
@@ -79,23 +67,14 @@ fn svg_holds_series_names_axis_labels_and_values() {
     assert!(svg.starts_with("<svg"), "{svg}");
     assert!(svg.contains(">active_seats</text>"), "{svg}");
     assert!(svg.contains(">invited</text>"), "{svg}");
-    assert!(
-        svg.contains(">Sep 2026</text>") && svg.contains(">Nov 2026</text>"),
-        "{svg}"
-    );
+    assert!(svg.contains(">Sep 2026</text>") && svg.contains(">Nov 2026</text>"), "{svg}");
     // The value axis: ECharts' nice interval for [0, 1302] in ~5 steps is
     // 300 (260.4 rounded up to 1-2-3-5 steps), so ticks run 0..1,500,
     // grouped by the `integer` formatter from charts.js.
-    assert!(
-        svg.contains(">1,200</text>") && svg.contains(">1,500</text>"),
-        "{svg}"
-    );
+    assert!(svg.contains(">1,200</text>") && svg.contains(">1,500</text>"), "{svg}");
     assert!(!svg.contains(">1,800</text>"), "{svg}");
     assert!(svg.contains("font-family:DejaVu Sans, sans-serif"), "{svg}");
-    assert_eq!(
-        out[0].option_json,
-        build_option(&chart, &seats()).unwrap().to_string()
-    );
+    assert_eq!(out[0].option_json, build_option(&chart, &seats()).unwrap().to_string());
     let (w, h, colours) = inspect_png(&out[0].png);
     assert_eq!((w, h), (640, 320));
     assert!(colours > 1);
@@ -116,14 +95,8 @@ fn bar_labels_show_formatted_values() {
 fn pie_labels_show_shares() {
     let table = ResultTable {
         columns: vec![
-            Column {
-                name: "source".into(),
-                ty: ColumnType::Text,
-            },
-            Column {
-                name: "n".into(),
-                ty: ColumnType::Integer,
-            },
+            Column { name: "source".into(), ty: ColumnType::Text },
+            Column { name: "n".into(), ty: ColumnType::Integer },
         ],
         rows: vec![
             vec![Value::Text("web".into()), Value::Int(1)],
@@ -131,11 +104,7 @@ fn pie_labels_show_shares() {
         ],
     };
     for kind in [ChartKind::Pie, ChartKind::Donut] {
-        let out = render_charts(
-            &[job("src/share", &config(kind, "source", &["n"]), &table)],
-            None,
-        )
-        .unwrap();
+        let out = render_charts(&[job("src/share", &config(kind, "source", &["n"]), &table)], None).unwrap();
         // 1 of 4 and 3 of 4.
         assert!(out[0].svg.contains(">web: 25%</text>"), "{}", out[0].svg);
         assert!(out[0].svg.contains(">api: 75%</text>"), "{}", out[0].svg);
@@ -147,21 +116,12 @@ fn labels_are_escaped_and_render() {
     let tricky = "Q&A <b>\"quoted\" 'single' Продажи Ωμέγα";
     let table = ResultTable {
         columns: vec![
-            Column {
-                name: "name".into(),
-                ty: ColumnType::Text,
-            },
-            Column {
-                name: "n".into(),
-                ty: ColumnType::Integer,
-            },
+            Column { name: "name".into(), ty: ColumnType::Text },
+            Column { name: "n".into(), ty: ColumnType::Integer },
         ],
         rows: vec![
             vec![Value::Text(tricky.into()), Value::Int(5)],
-            vec![
-                Value::Text("<script>alert(1)</script>".into()),
-                Value::Int(7),
-            ],
+            vec![Value::Text("<script>alert(1)</script>".into()), Value::Int(7)],
         ],
     };
     let mut chart = config(ChartKind::HorizontalBar, "name", &["n"]);
@@ -171,15 +131,9 @@ fn labels_are_escaped_and_render() {
     chart.height = 300;
     let out = render_charts(&[job("odd/labels", &chart, &table)], None).unwrap();
     let svg = &out[0].svg;
-    assert!(
-        svg.contains("Q&amp;A &lt;b&gt;&quot;quoted&quot; &#39;single&#39; Продажи Ωμέγα"),
-        "{svg}"
-    );
+    assert!(svg.contains("Q&amp;A &lt;b&gt;&quot;quoted&quot; &#39;single&#39; Продажи Ωμέγα"), "{svg}");
     assert!(svg.contains("a &lt; b &amp; c &gt; d"), "{svg}");
-    assert!(
-        svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
-        "{svg}"
-    );
+    assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{svg}");
     assert!(!svg.contains("<script") && !svg.contains("<b>"), "{svg}");
     let (w, h, colours) = inspect_png(&out[0].png);
     assert_eq!((w, h), (900, 300));
@@ -207,11 +161,7 @@ fn every_kind_renders_at_its_size() {
         assert_eq!((w, h), (job.width, job.height), "{}", job.key);
         assert!(colours > 1, "{}", job.key);
         // The chart's own colour is drawn.
-        assert!(
-            chart.svg.contains("#0072B2") || chart.svg.contains("rgb(0,114,178)"),
-            "{}",
-            job.key
-        );
+        assert!(chart.svg.contains("#0072B2") || chart.svg.contains("rgb(0,114,178)"), "{}", job.key);
     }
 }
 
@@ -230,11 +180,7 @@ fn rendering_is_deterministic_and_ids_are_scoped() {
     assert_eq!(first[0], again[1]);
     assert_eq!(first[1], again[0]);
     let prefix = format!("tc{}", &one.cache_key()[..10]);
-    assert!(
-        first[0].svg.contains(&format!("id=\"{prefix}-c0\"")),
-        "{}",
-        first[0].svg
-    );
+    assert!(first[0].svg.contains(&format!("id=\"{prefix}-c0\"")), "{}", first[0].svg);
     assert!(!first[0].svg.contains("zr"), "{}", first[0].svg);
 }
 
@@ -243,10 +189,7 @@ fn cache_returns_what_a_fresh_render_gives() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("charts");
     let chart = config(ChartKind::StackedBar, "month", &["active_seats", "invited"]);
-    let jobs = vec![
-        job("a/one", &chart, &seats()),
-        job("a/same", &chart, &seats()),
-    ];
+    let jobs = vec![job("a/one", &chart, &seats()), job("a/same", &chart, &seats())];
     let fresh = render_charts(&jobs, None).unwrap();
     let cold = render_charts(&jobs, Some(&cache)).unwrap();
     assert_eq!(fresh, cold);
@@ -264,6 +207,13 @@ fn cache_returns_what_a_fresh_render_gives() {
     std::fs::write(cache.join(format!("{key}.svg")), "<svg>marked</svg>").unwrap();
     let marked = render_charts(&jobs, Some(&cache)).unwrap();
     assert_eq!(marked[1].svg, "<svg>marked</svg>");
+    // Pruning keeps the entries of the jobs given and nothing else that
+    // looks like an entry.
+    std::fs::write(cache.join(format!("{}.svg", "0".repeat(64))), "old").unwrap();
+    std::fs::write(cache.join("notes.txt"), "mine").unwrap();
+    assert_eq!(prune_cache(&cache, &jobs).unwrap(), 1);
+    assert!(cache.join(format!("{key}.png")).is_file() && cache.join("notes.txt").is_file());
+    assert_eq!(prune_cache(&cache, &[]).unwrap(), 2);
     // A different size is a different entry.
     let mut bigger = jobs[0].clone();
     bigger.height += 10;
@@ -272,28 +222,12 @@ fn cache_returns_what_a_fresh_render_gives() {
 
 #[test]
 fn errors_name_the_job() {
-    let good = job(
-        "ok/fine",
-        &config(ChartKind::Bar, "month", &["invited"]),
-        &seats(),
-    );
-    let bad = ChartJob {
-        key: "tab/broken".into(),
-        option_json: "{not json".into(),
-        width: 200,
-        height: 100,
-    };
-    let err = format!(
-        "{:#}",
-        render_charts(&[good.clone(), bad], None).unwrap_err()
-    );
+    let good = job("ok/fine", &config(ChartKind::Bar, "month", &["invited"]), &seats());
+    let bad = ChartJob { key: "tab/broken".into(), option_json: "{not json".into(), width: 200, height: 100 };
+    let err = format!("{:#}", render_charts(&[good.clone(), bad], None).unwrap_err());
     assert!(err.starts_with("chart `tab/broken`: "), "{err}");
     assert!(err.contains("in JSON at position 1"), "{err}");
-    let empty = ChartJob {
-        key: "tab/empty".into(),
-        width: 0,
-        ..good
-    };
+    let empty = ChartJob { key: "tab/empty".into(), width: 0, ..good };
     let err = render_charts(&[empty], None).unwrap_err().to_string();
     assert!(err.contains("`tab/empty`"), "{err}");
 }
@@ -344,38 +278,14 @@ fn browser_and_rust_format_numbers_alike() {
     for format in ["integer", "decimal", "percent", "compact"] {
         let js: Vec<String> = values
             .iter()
-            .map(|v| {
-                engine
-                    .eval_string(&format!("tallyCharts.formatNumber('{format}', {v:?})"))
-                    .unwrap()
-            })
+            .map(|v| engine.eval_string(&format!("tallyCharts.formatNumber('{format}', {v:?})")).unwrap())
             .collect();
         let rust: Vec<String> = values.iter().map(|v| format_number(format, *v)).collect();
         assert_eq!(js, rust, "{format}");
     }
     // Spot checks worked out by hand.
-    assert_eq!(
-        engine
-            .eval_string("tallyCharts.formatNumber('compact', 999950)")
-            .unwrap(),
-        "1M"
-    );
-    assert_eq!(
-        engine
-            .eval_string("tallyCharts.formatNumber('compact', 999.95)")
-            .unwrap(),
-        "1k"
-    );
-    assert_eq!(
-        engine
-            .eval_string("tallyCharts.formatNumber('compact', -1234)")
-            .unwrap(),
-        "-1.2k"
-    );
-    assert_eq!(
-        engine
-            .eval_string("tallyCharts.formatNumber('integer', null)")
-            .unwrap(),
-        "–"
-    );
+    assert_eq!(engine.eval_string("tallyCharts.formatNumber('compact', 999950)").unwrap(), "1M");
+    assert_eq!(engine.eval_string("tallyCharts.formatNumber('compact', 999.95)").unwrap(), "1k");
+    assert_eq!(engine.eval_string("tallyCharts.formatNumber('compact', -1234)").unwrap(), "-1.2k");
+    assert_eq!(engine.eval_string("tallyCharts.formatNumber('integer', null)").unwrap(), "–");
 }
