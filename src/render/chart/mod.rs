@@ -134,7 +134,7 @@ pub fn render_charts(jobs: &[ChartJob], cache_dir: Option<&Path>) -> Result<Vec<
         }
     }
 
-    for (i, result) in render_parallel(jobs, &keys, &todo) {
+    for (i, result) in render_parallel(jobs, &keys, &todo)? {
         let job = &jobs[i];
         let (svg, png) = result.with_context(|| format!("chart `{}`", job.key))?;
         if let Some(dir) = cache_dir {
@@ -165,11 +165,11 @@ pub fn prune_cache(cache_dir: &Path, jobs: &[ChartJob]) -> Result<usize> {
 type Rendered = Result<(String, Vec<u8>)>;
 
 /// Renders `jobs[todo[..]]` on up to one thread per core. Results come back
-/// in `todo` order; after the first failure the remaining jobs are skipped,
-/// so the result may be shorter than `todo` but always holds that failure.
-fn render_parallel(jobs: &[ChartJob], keys: &[String], todo: &[usize]) -> Vec<(usize, Rendered)> {
+/// in job order; after the first failure the remaining jobs are skipped and
+/// only that failure comes back.
+fn render_parallel(jobs: &[ChartJob], keys: &[String], todo: &[usize]) -> Result<Vec<(usize, Rendered)>> {
     if todo.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
     // An engine costs ~150 ms to start and a chart ~10-100 ms to render, so
@@ -205,16 +205,13 @@ fn render_parallel(jobs: &[ChartJob], keys: &[String], todo: &[usize]) -> Vec<(u
                     })
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| match worker {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|_| vec![(todo[0], Err(anyhow!("the chart renderer panicked")))]),
-                Err(e) => vec![(todo[0], Err(anyhow!("cannot start a chart thread: {e}")))],
-            })
-            .collect()
-    });
+        let mut results = Vec::new();
+        for worker in workers {
+            let handle = worker.context("cannot start a chart rendering thread")?;
+            results.extend(handle.join().map_err(|_| anyhow!("a chart rendering thread panicked"))?);
+        }
+        Ok::<_, anyhow::Error>(results)
+    })?;
     // The first failure in job order is the one reported.
     results.sort_by_key(|(i, r)| (r.is_ok(), *i));
     if results.first().is_some_and(|(_, r)| r.is_err()) {
@@ -222,7 +219,7 @@ fn render_parallel(jobs: &[ChartJob], keys: &[String], todo: &[usize]) -> Vec<(u
     } else {
         results.sort_by_key(|(i, _)| *i);
     }
-    results
+    Ok(results)
 }
 
 /// ECharts names the SVG's clip paths and CSS classes after a counter of

@@ -13,8 +13,8 @@ use anyhow::{bail, Result};
 use charming::component::{Axis, Grid, Legend, Title};
 use charming::datatype::{CompositeValue, DataPoint, DataPointItem, NumericValue};
 use charming::element::{
-    AreaStyle, AxisLabel, AxisType, Formatter, ItemStyle, Label, LabelPosition, LineStyle, SplitLine,
-    TextStyle, Tooltip, Trigger,
+    AreaStyle, AxisLabel, AxisType, Formatter, ItemStyle, Label, LabelPosition, LineStyle, Sampling,
+    SplitLine, TextStyle, Tooltip, Trigger,
 };
 use charming::series::{Bar, Line, Pie};
 use charming::Chart;
@@ -247,6 +247,12 @@ pub fn build_option_with_theme(
                     ChartKind::Line | ChartKind::Area => {
                         let mut line =
                             Line::new().name(series.name.as_str()).show_symbol(show_symbol).data(values);
+                        if data.categories.len() > 1000 {
+                            // More points than pixels: ECharts keeps the
+                            // shape (largest-triangle sampling) and draws
+                            // a fraction of them.
+                            line = line.sampling(Sampling::Lttb);
+                        }
                         if kind == ChartKind::Area {
                             // Overlapping fills mix into mud; fainter when
                             // there are several.
