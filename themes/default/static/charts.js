@@ -3,11 +3,14 @@
  * chart (tooltips, legend toggling, resizing). Without JavaScript, or if
  * anything here fails, the inline SVG stays.
  *
- * Page markup, one per chart:
+ * Page markup, one per chart (`chart-svg`/`chart-option` also work):
  *   <figure class="chart" data-width=".." data-height="..">
- *     <div class="chart-svg"><svg>..</svg></div>
- *     <script type="application/json" class="chart-option">{..}</script>
+ *     <div class="chart__svg" role="img" aria-label=".."><svg>..</svg></div>
+ *     <script type="application/json" class="chart__option">{..}</script>
  *   </figure>
+ * An upgraded figure gets the class `chart--live` and a `.chart__live` box
+ * after the image; the stylesheet decides which of the two shows (the image
+ * when printing).
  *
  * `tallyCharts.hydrate` also runs at build time inside tally's embedded
  * JavaScript engine, so the SVG and the browser format numbers the same way:
@@ -100,35 +103,40 @@
   if (typeof document === 'undefined' || typeof root.echarts === 'undefined') return;
 
   function upgrade(figure) {
-    var script = figure.querySelector('script.chart-option');
-    var holder = figure.querySelector('.chart-svg');
-    if (!script || !holder) return;
+    var script = figure.querySelector('script.chart__option, script.chart-option');
+    var image = figure.querySelector('.chart__svg, .chart-svg');
+    if (!script) return;
     var option = hydrate(JSON.parse(script.textContent));
     var height = parseInt(figure.getAttribute('data-height'), 10) || 320;
     var width = parseInt(figure.getAttribute('data-width'), 10) || 640;
     // The browser gets the interactive parts the image leaves out.
     option.animation = true;
     if (option.tooltip) option.tooltip.confine = true;
-    if (option.legend) option.legend.type = 'scroll';
+    if (option.legend && !Array.isArray(option.legend)) option.legend.type = 'scroll';
 
+    // The live chart goes beside the image, which stays in the page (the
+    // theme hides it on screen and prints it instead of the live chart).
     var box = document.createElement('div');
-    box.className = 'chart-live';
-    // Same aspect ratio as the image, at the container's width.
+    box.className = 'chart__live';
     box.style.width = '100%';
+    // Same aspect ratio as the image, at the container's width.
     box.style.aspectRatio = width + ' / ' + height;
-    box.style.minHeight = Math.min(height, 200) + 'px';
-    figure.replaceChild(box, holder);
+    if (image && image.getAttribute('aria-label')) {
+      box.setAttribute('role', 'img');
+      box.setAttribute('aria-label', image.getAttribute('aria-label'));
+    }
+    figure.insertBefore(box, image ? image.nextSibling : script);
+    figure.classList.add('chart--live');
     var chart;
     try {
       chart = root.echarts.init(box, null, { renderer: 'svg' });
       chart.setOption(option);
     } catch (err) {
-      // Put the image back rather than leave an empty box.
-      figure.replaceChild(holder, box);
-      if (root.console) root.console.error('tally: chart upgrade failed', err);
-      return;
+      // Leave the image rather than an empty box.
+      figure.classList.remove('chart--live');
+      figure.removeChild(box);
+      throw err;
     }
-    figure.classList.add('chart-interactive');
     if (typeof ResizeObserver !== 'undefined') {
       new ResizeObserver(function () { chart.resize(); }).observe(box);
     } else {
