@@ -72,8 +72,11 @@ fn config_parsing_never_panics() {
 
 #[test]
 fn data_loading_never_panics() {
-    let config = Config::parse("title = \"fuzz\"\n[tables.logins]\ntime_column = \"logged_in_at\"\nrequired = false\n", "fuzz.toml")
-        .unwrap();
+    let config = Config::parse(
+        "title = \"fuzz\"\n[tables.logins]\ntime_column = \"logged_in_at\"\nrequired = false\n",
+        "fuzz.toml",
+    )
+    .unwrap();
     let seeds: [(&str, &[u8]); 3] = [
         ("logins.csv", include_bytes!("../fixtures/basic/data/logins.csv")),
         ("users.csv", include_bytes!("../fixtures/basic/data/users.csv")),
