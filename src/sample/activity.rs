@@ -29,7 +29,14 @@ struct Action {
     fails: u32,
 }
 
-const fn action(identifier: &'static str, title: &'static str, ui: u32, api: u32, secs: (i64, i64), fails: u32) -> Action {
+const fn action(
+    identifier: &'static str,
+    title: &'static str,
+    ui: u32,
+    api: u32,
+    secs: (i64, i64),
+    fails: u32,
+) -> Action {
     Action { identifier, title, ui, api, secs, fails }
 }
 
@@ -202,7 +209,8 @@ pub fn write_activity(world: &World, seed: u64, out: &Path) -> Result<ActivityCo
     for d in START_DAY..=END_DAY {
         draw_people(world, d, &mut rng, &mut today, &mut alive);
         draw_org_runs(world, d, &mut rng, &mut today, &alive);
-        w.write_day(world, d, &mut today).with_context(|| format!("failed to write into `{}`", out.display()))?;
+        w.write_day(world, d, &mut today)
+            .with_context(|| format!("failed to write into `{}`", out.display()))?;
     }
     w.finish()?;
     Ok(w.counts)
@@ -210,8 +218,7 @@ pub fn write_activity(world: &World, seed: u64, out: &Path) -> Result<ActivityCo
 
 /// Busyness of a day in percent: the weekly rhythm and the year-end lull.
 fn day_pct(d: i32) -> u32 {
-    let (_, month) = year_month(d);
-    let dom = d - super::clock::day(year_month(d).0, month, 1) + 1;
+    let (_, month, dom) = crate::date::civil_from_days(i64::from(d));
     let holiday = (month == 12 && dom >= 22) || (month == 1 && dom <= 2);
     WEEKDAY_PCT[weekday(d)] * if holiday { 30 } else { 100 } / 100
 }
@@ -248,7 +255,11 @@ fn draw_people(world: &World, d: i32, rng: &mut Rng, today: &mut Day, alive: &mu
                     i64::from(d) * DAY + org.work_start + rng.below(half) as i64 + rng.below(half) as i64
                 };
                 today.logins.push((start, u));
-                let pages = if admin { rng.weighted(&[10, 15, 20, 18, 15, 12, 10]) } else { rng.weighted(&[20, 22, 20, 15, 11, 7, 5]) } + 1;
+                let pages = if admin {
+                    rng.weighted(&[10, 15, 20, 18, 15, 12, 10])
+                } else {
+                    rng.weighted(&[20, 22, 20, 15, 11, 7, 5])
+                } + 1;
                 let mut t = start + rng.range(1, 8);
                 let mut last = start;
                 for p in 0..pages {
@@ -280,11 +291,25 @@ fn draw_people(world: &World, d: i32, rng: &mut Rng, today: &mut Day, alive: &mu
                     let mut at = start + rng.range(30, 600);
                     for _ in 0..rng.range(1, 3) {
                         let source = pick_source(rng, &AI_SOURCES);
-                        let user = if matches!(source, Source::Named("api")) && rng.chance(500_000) { None } else { Some(u) };
+                        let user = if matches!(source, Source::Named("api")) && rng.chance(500_000) {
+                            None
+                        } else {
+                            Some(u)
+                        };
                         let agent = Some(AGENTS[rng.weighted(&AGENTS.map(|a| a.1))].0);
-                        let tool = rng.chance(300_000).then(|| MCP_TOOLS[rng.weighted(&MCP_TOOLS.map(|t| t.1))].0);
+                        let tool =
+                            rng.chance(300_000).then(|| MCP_TOOLS[rng.weighted(&MCP_TOOLS.map(|t| t.1))].0);
                         let failed = rng.chance(40_000);
-                        today.invocations.push(Invocation { at, org: o, user, mcp: false, source, agent, tool, failed });
+                        today.invocations.push(Invocation {
+                            at,
+                            org: o,
+                            user,
+                            mcp: false,
+                            source,
+                            agent,
+                            tool,
+                            failed,
+                        });
                         at += rng.range(20, 900);
                     }
                 }
@@ -294,7 +319,16 @@ fn draw_people(world: &World, d: i32, rng: &mut Rng, today: &mut Day, alive: &mu
                     for _ in 0..rng.range(1, 6) {
                         let tool = Some(MCP_TOOLS[rng.weighted(&MCP_TOOLS.map(|t| t.1))].0);
                         let failed = rng.chance(50_000);
-                        today.invocations.push(Invocation { at, org: o, user: Some(u), mcp: true, source, agent: None, tool, failed });
+                        today.invocations.push(Invocation {
+                            at,
+                            org: o,
+                            user: Some(u),
+                            mcp: true,
+                            source,
+                            agent: None,
+                            tool,
+                            failed,
+                        });
                         at += rng.range(3, 120);
                     }
                 }
@@ -318,7 +352,15 @@ fn pick_source(rng: &mut Rng, sources: &[(&'static str, u32)]) -> Source {
     }
 }
 
-fn push_run(today: &mut Day, rng: &mut Rng, start: i64, org: usize, action: usize, trigger: Trigger, user: Option<usize>) {
+fn push_run(
+    today: &mut Day,
+    rng: &mut Rng,
+    start: i64,
+    org: usize,
+    action: usize,
+    trigger: Trigger,
+    user: Option<usize>,
+) {
     let spec = if trigger == Trigger::Automation { &AUTOMATIONS[action] } else { &ACTIONS[action] };
     let end = start + rng.range(spec.secs.0, spec.secs.1);
     let failed = rng.chance(spec.fails);
@@ -383,6 +425,12 @@ fn draw_org_runs(world: &World, d: i32, rng: &mut Rng, today: &mut Day, alive: &
 
 impl Writers {
     fn write_day(&mut self, world: &World, d: i32, today: &mut Day) -> Result<()> {
+        // A late session can spill past midnight; the next day is drawn on
+        // its own, so drop the overflow rather than write it out of order.
+        let day_end = (i64::from(d) + 1) * DAY;
+        today.logins.retain(|l| l.0 < day_end);
+        today.runs.retain(|r| r.start < day_end);
+        today.invocations.retain(|i| i.at < day_end);
         // Stable sorts: rows at the same second keep the order they were drawn in.
         today.logins.sort_by_key(|l| l.0);
         today.visits.sort_by_key(|v| v.0);
@@ -409,7 +457,14 @@ impl Writers {
         let (_, visits) = self.visits.as_mut().expect("opened above");
         for &(t, u, page) in &today.visits {
             let user = &world.users[u];
-            writeln!(visits, "{},{},{},{}", Stamp::new(t).as_str(), world.orgs[user.org].id, user.id, PAGES[page as usize].0)?;
+            writeln!(
+                visits,
+                "{},{},{},{}",
+                Stamp::new(t).as_str(),
+                world.orgs[user.org].id,
+                user.id,
+                PAGES[page as usize].0
+            )?;
         }
         self.counts.page_visits += today.visits.len() as u64;
 
@@ -447,12 +502,21 @@ impl Writers {
         for inv in &today.invocations {
             self.counts.ai_invocations += 1;
             let w = &mut self.invocations;
-            write!(w, "{{\"invocation_id\":\"inv-{:06}\",\"organization_id\":\"{}\"", self.counts.ai_invocations, world.orgs[inv.org].id)?;
+            write!(
+                w,
+                "{{\"invocation_id\":\"inv-{:06}\",\"organization_id\":\"{}\"",
+                self.counts.ai_invocations, world.orgs[inv.org].id
+            )?;
             match inv.user {
                 Some(u) => write!(w, ",\"user_id\":\"{}\"", world.users[u].id)?,
                 None => write!(w, ",\"user_id\":null")?,
             }
-            write!(w, ",\"invoked_at\":\"{}\",\"interface\":\"{}\"", Stamp::new(inv.at).as_str(), if inv.mcp { "mcp" } else { "ai" })?;
+            write!(
+                w,
+                ",\"invoked_at\":\"{}\",\"interface\":\"{}\"",
+                Stamp::new(inv.at).as_str(),
+                if inv.mcp { "mcp" } else { "ai" }
+            )?;
             match inv.source {
                 Source::Named(s) => write!(w, ",\"source\":\"{s}\"")?,
                 Source::Absent => {}

@@ -21,7 +21,12 @@ struct Blueprint {
     growth_pct: i64,
 }
 
-const fn bp(name: &'static str, fed_by: &'static [&'static str], per_1000_users: i64, growth_pct: i64) -> Blueprint {
+const fn bp(
+    name: &'static str,
+    fed_by: &'static [&'static str],
+    per_1000_users: i64,
+    growth_pct: i64,
+) -> Blueprint {
     Blueprint { name, fed_by, per_1000_users, growth_pct }
 }
 
@@ -42,7 +47,11 @@ const BLUEPRINTS: [Blueprint; 12] = [
 
 /// Calls `row(day, org, blueprint, count)` for every snapshot row in order
 /// of day, organization and blueprint.
-pub fn for_each_row(world: &World, seed: u64, mut row: impl FnMut(i32, usize, &'static str, i64) -> Result<()>) -> Result<()> {
+pub fn for_each_row(
+    world: &World,
+    seed: u64,
+    mut row: impl FnMut(i32, usize, &'static str, i64) -> Result<()>,
+) -> Result<()> {
     let mut rng = Rng::stream(seed, "entities");
     // Accounts created by each day, per organization: entities grow with
     // the people who make them (removed people's services stay).
@@ -102,9 +111,8 @@ pub fn for_each_row(world: &World, seed: u64, mut row: impl FnMut(i32, usize, &'
 pub fn write_parquet(world: &World, seed: u64, path: &Path) -> Result<u64> {
     use duckdb::types::Value;
 
-    let config = duckdb::Config::default()
-        .enable_autoload_extension(false)
-        .context("failed to configure DuckDB")?;
+    let config =
+        duckdb::Config::default().enable_autoload_extension(false).context("failed to configure DuckDB")?;
     let conn = duckdb::Connection::open_in_memory_with_flags(config).context("failed to open DuckDB")?;
     conn.execute_batch(
         "SET threads = 1;

@@ -71,7 +71,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -105,8 +105,17 @@ fn write_organizations(world: &World, out: &Path) -> Result<u64> {
 
 fn write_users(world: &World, out: &Path) -> Result<u64> {
     let path = out.join("users.csv");
-    let header =
-        ["user_id", "organization_id", "email", "full_name", "role", "team", "user_type", "created_at", "removed_at"];
+    let header = [
+        "user_id",
+        "organization_id",
+        "email",
+        "full_name",
+        "role",
+        "team",
+        "user_type",
+        "created_at",
+        "removed_at",
+    ];
     let mut w = csv_file(&path, &header)?;
     for user in &world.users {
         let org = &world.orgs[user.org];
