@@ -76,11 +76,7 @@ pub struct DuckdbConfig {
 
 impl Default for DuckdbConfig {
     fn default() -> Self {
-        DuckdbConfig {
-            memory_limit: default_memory_limit(),
-            temp_directory: None,
-            threads: 0,
-        }
+        DuckdbConfig { memory_limit: default_memory_limit(), temp_directory: None, threads: 0 }
     }
 }
 
@@ -102,11 +98,7 @@ pub struct PdfConfig {
 
 impl Default for PdfConfig {
     fn default() -> Self {
-        PdfConfig {
-            paper: default_paper(),
-            landscape: false,
-            max_rows: default_pdf_rows(),
-        }
+        PdfConfig { paper: default_paper(), landscape: false, max_rows: default_pdf_rows() }
     }
 }
 
@@ -309,8 +301,7 @@ pub fn is_slug(s: &str) -> bool {
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Table names become SQL identifiers: letters, digits and `_`, not starting
@@ -324,12 +315,9 @@ pub fn is_table_name(s: &str) -> bool {
 impl Config {
     /// Parses and validates `site.toml` text. `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Config> {
-        let config: Config = toml::from_str(text).map_err(|e| {
-            anyhow::anyhow!("invalid config `{origin}`: {}", e.to_string().trim_end())
-        })?;
-        config
-            .validate()
-            .with_context(|| format!("invalid config `{origin}`"))?;
+        let config: Config = toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("invalid config `{origin}`: {}", e.to_string().trim_end()))?;
+        config.validate().with_context(|| format!("invalid config `{origin}`"))?;
         Ok(config)
     }
 
@@ -341,17 +329,9 @@ impl Config {
         let config = Config::parse(&text, &path.display().to_string())?;
         let root = path
             .parent()
-            .map(|p| {
-                if p.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    p.to_path_buf()
-                }
-            })
+            .map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() })
             .unwrap_or_else(|| PathBuf::from("."));
-        config
-            .check_paths(&root)
-            .with_context(|| format!("invalid config `{}`", path.display()))?;
+        config.check_paths(&root).with_context(|| format!("invalid config `{}`", path.display()))?;
         Ok((config, root))
     }
 
@@ -375,7 +355,9 @@ impl Config {
                 bail!("key `tables.{name}`: a table name is letters, digits and `_`");
             }
             for (column, ty) in &table.columns {
-                if ty.trim().is_empty() || ty.contains(['\'', '"', ';', '(', ')']) && !ty.starts_with("DECIMAL") {
+                if ty.trim().is_empty()
+                    || ty.contains(['\'', '"', ';', '(', ')']) && !ty.starts_with("DECIMAL")
+                {
                     bail!("key `tables.{name}.columns.{column}`: `{ty}` is not a DuckDB type name");
                 }
             }
@@ -384,7 +366,10 @@ impl Config {
         for (t, tab) in self.tabs.iter().enumerate() {
             let key = format!("tabs[{t}]");
             if !is_slug(&tab.id) {
-                bail!("key `{key}.id`: tab id `{}` is not a lower-case slug (a-z, 0-9 and single dashes)", tab.id);
+                bail!(
+                    "key `{key}.id`: tab id `{}` is not a lower-case slug (a-z, 0-9 and single dashes)",
+                    tab.id
+                );
             }
             if matches!(tab.id.as_str(), "api" | "assets") {
                 bail!("key `{key}.id`: tab id `{}` is reserved", tab.id);
@@ -408,15 +393,25 @@ impl Config {
                     bail!("key `{key}.id`: duplicate report id `{}` in tab `{}`", report.id, tab.id);
                 }
                 match (&report.sql, &report.sql_file) {
-                    (Some(_), Some(_)) => bail!("report `{}/{}`: set `sql` or `sql_file`, not both ({key})", tab.id, report.id),
-                    (None, None) => bail!("report `{}/{}`: needs `sql` or `sql_file` ({key})", tab.id, report.id),
+                    (Some(_), Some(_)) => {
+                        bail!("report `{}/{}`: set `sql` or `sql_file`, not both ({key})", tab.id, report.id)
+                    }
+                    (None, None) => {
+                        bail!("report `{}/{}`: needs `sql` or `sql_file` ({key})", tab.id, report.id)
+                    }
                     _ => {}
                 }
                 if report.display == Display::Chart && report.chart.is_none() {
-                    bail!("report `{}/{}`: `display = \"chart\"` needs a `chart` table ({key}.chart)", tab.id, report.id);
+                    bail!(
+                        "report `{}/{}`: `display = \"chart\"` needs a `chart` table ({key}.chart)",
+                        tab.id,
+                        report.id
+                    );
                 }
                 if let Some(chart) = &report.chart {
-                    chart.validate().with_context(|| format!("report `{}/{}` ({key}.chart)", tab.id, report.id))?;
+                    chart
+                        .validate()
+                        .with_context(|| format!("report `{}/{}` ({key}.chart)", tab.id, report.id))?;
                 }
             }
         }
@@ -430,12 +425,7 @@ impl Config {
                 if let Some(file) = &report.sql_file {
                     let path = root.join(file);
                     if !path.is_file() {
-                        bail!(
-                            "report `{}/{}`: SQL file `{}` not found",
-                            tab.id,
-                            report.id,
-                            path.display()
-                        );
+                        bail!("report `{}/{}`: SQL file `{}` not found", tab.id, report.id, path.display());
                     }
                 }
             }
@@ -445,9 +435,7 @@ impl Config {
 
     /// Iterates over every (tab, report) pair in order.
     pub fn reports(&self) -> impl Iterator<Item = (&TabConfig, &ReportConfig)> {
-        self.tabs
-            .iter()
-            .flat_map(|tab| tab.reports.iter().map(move |report| (tab, report)))
+        self.tabs.iter().flat_map(|tab| tab.reports.iter().map(move |report| (tab, report)))
     }
 }
 
@@ -462,12 +450,16 @@ impl ChartConfig {
         if self.y.is_empty() {
             bail!("key `y` must name at least one value column");
         }
-        if matches!(self.kind, ChartKind::Pie | ChartKind::Donut) && (self.y.len() != 1 || self.series.is_some()) {
+        if matches!(self.kind, ChartKind::Pie | ChartKind::Donut)
+            && (self.y.len() != 1 || self.series.is_some())
+        {
             bail!("a pie takes one `y` column and no `series`");
         }
         match self.number_format.as_str() {
             "integer" | "decimal" | "percent" | "compact" => {}
-            other => bail!("key `number_format`: unknown format `{other}` (integer, decimal, percent, compact)"),
+            other => {
+                bail!("key `number_format`: unknown format `{other}` (integer, decimal, percent, compact)")
+            }
         }
         if let Some(f) = &self.date_format {
             if !matches!(f.as_str(), "month" | "day" | "year") {

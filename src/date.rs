@@ -11,9 +11,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(pub i32);
 
-const MONTH_NAMES: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTH_NAMES: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// Days since 1970-01-01 of a civil date.
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
@@ -128,7 +127,9 @@ impl<'de> Deserialize<'de> for Date {
         let text = match value {
             toml::Value::String(s) => s,
             toml::Value::Datetime(dt) => dt.to_string(),
-            other => return Err(serde::de::Error::custom(format!("expected a date, found {}", other.type_str()))),
+            other => {
+                return Err(serde::de::Error::custom(format!("expected a date, found {}", other.type_str())))
+            }
         };
         text.parse().map_err(serde::de::Error::custom)
     }

@@ -1,1 +1,15 @@
-fn main(){}
+//! The `tally` binary: parse the command line, run the command, print the
+//! error chain. Exit codes: 0 success, 1 build or data error, 2 usage error.
+
+use clap::Parser;
+
+fn main() {
+    let cli = tally::cli::Cli::parse();
+    if let Err(error) = tally::cmd::run(cli) {
+        eprintln!("Error: {error}");
+        for cause in error.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+        std::process::exit(1);
+    }
+}

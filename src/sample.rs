@@ -20,3 +20,6 @@ pub struct SampleOptions {
 pub fn write_sample(_opts: &SampleOptions) -> Result<Vec<String>> {
     bail!("the sample generator is not built yet")
 }
+
+/// The seed of the committed sample.
+pub const DEFAULT_SEED: u64 = 1;

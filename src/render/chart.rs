@@ -32,5 +32,11 @@ pub fn build_option(_chart: &ChartConfig, _table: &ResultTable) -> Result<serde_
 
 /// Renders every job to SVG and PNG.
 pub fn render_charts(jobs: &[ChartJob], _cache_dir: Option<&std::path::Path>) -> Result<Vec<RenderedChart>> {
-    Ok(jobs.iter().map(|_| RenderedChart { option_json: String::new(), svg: String::new(), png: Vec::new() }).collect())
+    Ok(jobs
+        .iter()
+        .map(|_| RenderedChart { option_json: String::new(), svg: String::new(), png: Vec::new() })
+        .collect())
 }
+
+/// The ECharts script for the interactive upgrade.
+pub const ECHARTS_JS: &str = "";

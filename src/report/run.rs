@@ -41,8 +41,7 @@ pub fn bind_params(conn: &Connection, params: &Params) -> Result<()> {
         week = Date(as_of.0 - 6),
         sub = params.subscription_start,
     );
-    conn.execute_batch(&sql)
-        .map_err(|e| anyhow!("failed to define the report parameters: {e}"))
+    conn.execute_batch(&sql).map_err(|e| anyhow!("failed to define the report parameters: {e}"))
 }
 
 /// Runs `sql` and collects its result. The error is DuckDB's message alone;
@@ -110,7 +109,8 @@ fn convert(value: ValueRef<'_>, column: &Column) -> Result<Value> {
         ValueRef::Double(f) => Value::Float(f),
         ValueRef::Decimal(d) => {
             let text = d.to_string();
-            let f: f64 = text.parse().map_err(|_| anyhow!("column `{}`: bad decimal `{text}`", column.name))?;
+            let f: f64 =
+                text.parse().map_err(|_| anyhow!("column `{}`: bad decimal `{text}`", column.name))?;
             if column.ty == ColumnType::Integer && f.fract() == 0.0 && f.abs() < 9.0e15 {
                 Value::Int(f as i64)
             } else {
@@ -132,8 +132,14 @@ fn convert(value: ValueRef<'_>, column: &Column) -> Result<Value> {
                 other => Value::Text(format!("{other:?}")),
             }
         }
-        ValueRef::Interval { .. } | ValueRef::Blob(_) | ValueRef::List(..) | ValueRef::Struct(..)
-        | ValueRef::Array(..) | ValueRef::Map(..) | ValueRef::Union(..) | ValueRef::Geometry(_) => {
+        ValueRef::Interval { .. }
+        | ValueRef::Blob(_)
+        | ValueRef::List(..)
+        | ValueRef::Struct(..)
+        | ValueRef::Array(..)
+        | ValueRef::Map(..)
+        | ValueRef::Union(..)
+        | ValueRef::Geometry(_) => {
             bail!(
                 "column `{}` has a type tally cannot show (list, struct, map, interval or blob); cast it to VARCHAR in the query",
                 column.name

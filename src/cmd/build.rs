@@ -1,0 +1,30 @@
+//! `tally build`: the whole pipeline, then a one-line summary.
+
+use crate::cli::BuildArgs;
+use crate::site::{self, BuildOptions};
+
+/// Builds the site.
+pub fn run(args: BuildArgs) -> anyhow::Result<()> {
+    let options = BuildOptions {
+        config: args.config,
+        output_dir: args.output_dir,
+        data_dir: args.data_dir,
+        as_of: args.as_of,
+        force: args.force,
+        keep_going: args.keep_going,
+    };
+    let summary = site::build(&options)?;
+    let total: f64 = summary.timings.iter().map(|(_, d)| d.as_secs_f64()).sum();
+    let phases: Vec<String> =
+        summary.timings.iter().map(|(name, d)| format!("{name} {:.2} s", d.as_secs_f64())).collect();
+    println!(
+        "Built {} tabs, {} reports, {} files as of {} in {:.2} s ({})",
+        summary.tabs,
+        summary.reports,
+        summary.files,
+        summary.as_of,
+        total,
+        phases.join(", ")
+    );
+    Ok(())
+}

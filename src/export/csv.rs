@@ -1,0 +1,69 @@
+//! CSV download: a header row, RFC 4180 quoting, UTF-8, ISO dates.
+
+use anyhow::Result;
+
+use super::{ExportMeta, Exporter};
+use crate::report::{ResultTable, Value};
+
+/// Writes RFC 4180 CSV.
+pub struct CsvExporter;
+
+/// A text cell that a spreadsheet would run as a formula gets a leading `'`
+/// (OWASP's rule for CSV injection). Numbers are never text cells, so `-3`
+/// in an integer column stays a number.
+pub fn neutralise_formula(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
+impl Exporter for CsvExporter {
+    fn extension(&self) -> &'static str {
+        "csv"
+    }
+
+    fn serialize(&self, _meta: &ExportMeta<'_>, table: &ResultTable) -> Result<Vec<u8>> {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+        writer.write_record(table.columns.iter().map(|c| neutralise_formula(&c.name).into_owned()))?;
+        let mut record = Vec::with_capacity(table.columns.len());
+        for row in &table.rows {
+            record.clear();
+            for value in row {
+                record.push(match value {
+                    Value::Text(s) => neutralise_formula(s).into_owned(),
+                    other => other.to_plain(),
+                });
+            }
+            writer.write_record(&record)?;
+        }
+        Ok(writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::test_support::{meta, sample_table};
+
+    #[test]
+    fn writes_header_quotes_and_iso_values() {
+        let bytes = CsvExporter.serialize(&meta(), &sample_table()).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            text,
+            "team,runs,share,month,last_seen,admin\r\n\
+             \"Platform, \"\"core\"\"\",1234,0.5,2026-11-01,2025-11-25T01:00:00Z,true\r\n\
+             '=SUM(A1),,-2.25,1970-01-01,,false\r\n"
+        );
+    }
+
+    #[test]
+    fn neutralises_every_formula_prefix() {
+        for p in ["=1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tx", "\rx"] {
+            assert_eq!(neutralise_formula(p), format!("'{p}"));
+        }
+        assert_eq!(neutralise_formula("plain"), "plain");
+        assert_eq!(neutralise_formula(""), "");
+    }
+}

@@ -1,0 +1,169 @@
+//! XLSX download: typed cells (numbers as numbers, dates and timestamps as
+//! Excel dates with a date format), a bold frozen header row, an autofilter,
+//! column widths from the content, the report title as sheet name, and a
+//! native chart for charted reports.
+
+use anyhow::{anyhow, Result};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+
+use super::{xlsx_chart, ExportMeta, Exporter};
+use crate::report::{ResultTable, Value};
+
+/// Writes the XLSX download.
+pub struct XlsxExporter;
+
+/// Excel's row limit is 1,048,576, one of which is the header.
+pub const XLSX_MAX_DATA_ROWS: usize = 1_048_575;
+
+/// Days between Excel's epoch (1899-12-30, in its 1900 date system) and 1970-01-01.
+const EXCEL_UNIX_EPOCH: f64 = 25_569.0;
+
+/// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`,
+/// not starting or ending with `'`, not empty.
+pub fn sheet_name(title: &str) -> String {
+    let cleaned: String = title
+        .chars()
+        .map(
+            |c| if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') || c.is_control() { ' ' } else { c },
+        )
+        .collect();
+    let collapsed = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    let trimmed: String = collapsed.trim_matches('\'').chars().take(31).collect();
+    let trimmed = trimmed.trim_end_matches('\'').trim().to_string();
+    if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("history") {
+        "Report".to_string()
+    } else {
+        trimmed
+    }
+}
+
+impl Exporter for XlsxExporter {
+    fn extension(&self) -> &'static str {
+        "xlsx"
+    }
+
+    fn serialize(&self, meta: &ExportMeta<'_>, table: &ResultTable) -> Result<Vec<u8>> {
+        let mut workbook = Workbook::new();
+        // A fixed creation date keeps the bytes the same from build to build.
+        let (y, m, d) = meta.as_of.ymd();
+        let created = ExcelDateTime::from_ymd(y as u16, m as u8, d as u8).map_err(|e| anyhow!("{e}"))?;
+        workbook.set_properties(&DocProperties::new().set_title(meta.title).set_creation_datetime(&created));
+
+        let name = sheet_name(meta.title);
+        let header = Format::new().set_bold();
+        let date = Format::new().set_num_format("yyyy-mm-dd");
+        let timestamp = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(&name).map_err(|e| anyhow!("sheet name `{name}`: {e}"))?;
+
+        let mut widths: Vec<usize> = table.columns.iter().map(|c| c.name.chars().count()).collect();
+        for (c, column) in table.columns.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, &column.name, &header)?;
+        }
+        let rows = table.rows.len().min(XLSX_MAX_DATA_ROWS);
+        for (r, row) in table.rows.iter().take(rows).enumerate() {
+            let r = r as u32 + 1;
+            for (c, value) in row.iter().enumerate() {
+                let col = c as u16;
+                let shown = match value {
+                    Value::Null => 0,
+                    Value::Bool(b) => {
+                        sheet.write_boolean(r, col, *b)?;
+                        5
+                    }
+                    Value::Int(i) => {
+                        sheet.write_number(r, col, *i as f64)?;
+                        i.to_string().len() + 2
+                    }
+                    Value::Float(f) if f.is_finite() => {
+                        sheet.write_number(r, col, *f)?;
+                        value.to_display().len()
+                    }
+                    Value::Float(_) => 0,
+                    // write_string never makes a formula: `=SUM(..)` stays text.
+                    Value::Text(s) => {
+                        sheet.write_string(r, col, s)?;
+                        s.chars().count()
+                    }
+                    Value::Date(d) => {
+                        sheet.write_number_with_format(r, col, d.0 as f64 + EXCEL_UNIX_EPOCH, &date)?;
+                        10
+                    }
+                    Value::Timestamp(t) => {
+                        let days = *t as f64 / 86_400_000_000.0 + EXCEL_UNIX_EPOCH;
+                        sheet.write_number_with_format(r, col, days, &timestamp)?;
+                        19
+                    }
+                };
+                if let Some(w) = widths.get_mut(c) {
+                    *w = (*w).max(shown);
+                }
+            }
+        }
+        for (c, width) in widths.iter().enumerate() {
+            sheet.set_column_width(c as u16, (*width).clamp(8, 60) as f64 + 2.0)?;
+        }
+        if !table.columns.is_empty() {
+            sheet.set_freeze_panes(1, 0)?;
+            sheet.autofilter(0, 0, rows as u32, table.columns.len() as u16 - 1)?;
+        }
+        if let Some(chart) = meta.chart {
+            if !table.rows.is_empty() {
+                xlsx_chart::insert_native_chart(sheet, &name, chart, table)?;
+            }
+        }
+        Ok(workbook.save_to_buffer()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::test_support::{meta, sample_table};
+    use calamine::{Data, Reader, Xlsx};
+
+    #[test]
+    fn sheet_names_follow_excel_rules() {
+        assert_eq!(sheet_name("Total monthly active seats"), "Total monthly active seats");
+        assert_eq!(sheet_name("Actions: by [team]/role?"), "Actions by team role");
+        assert_eq!(sheet_name("'quoted'"), "quoted");
+        assert_eq!(
+            sheet_name("A very long report title that goes on and on"),
+            "A very long report title that g"
+        );
+        assert_eq!(sheet_name("???"), "Report");
+        assert!(sheet_name("Popular pages by member users (current month)").chars().count() <= 31);
+    }
+
+    #[test]
+    fn cells_are_typed() {
+        let bytes = XlsxExporter.serialize(&meta(), &sample_table()).unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), vec!["Most engaged teams".to_string()]);
+        let range = book.worksheet_range("Most engaged teams").unwrap();
+        assert_eq!(range.get((0, 1)), Some(&Data::String("runs".into())));
+        assert_eq!(range.get((1, 0)), Some(&Data::String("Platform, \"core\"".into())));
+        assert_eq!(range.get((1, 1)), Some(&Data::Float(1234.0)));
+        assert_eq!(range.get((1, 2)), Some(&Data::Float(0.5)));
+        // 2026-11-01 is Excel serial 46,327; a date cell comes back as DateTime.
+        match range.get((1, 3)) {
+            Some(Data::DateTime(dt)) => assert_eq!(dt.as_f64(), 46_327.0),
+            other => panic!("expected a date cell, got {other:?}"),
+        }
+        match range.get((1, 4)) {
+            Some(Data::DateTime(dt)) => assert!((dt.as_f64() - (45_986.0 + 1.0 / 24.0)).abs() < 1e-9),
+            other => panic!("expected a timestamp cell, got {other:?}"),
+        }
+        assert_eq!(range.get((1, 5)), Some(&Data::Bool(true)));
+        // Formula-looking text is a plain string, not a formula.
+        assert_eq!(range.get((2, 0)), Some(&Data::String("=SUM(A1)".into())));
+        assert!(matches!(range.get((2, 1)), None | Some(Data::Empty)), "a null is an empty cell");
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        let a = XlsxExporter.serialize(&meta(), &sample_table()).unwrap();
+        let b = XlsxExporter.serialize(&meta(), &sample_table()).unwrap();
+        assert_eq!(a, b);
+    }
+}

@@ -1,0 +1,6 @@
+//! Rendering: pages (tera templates over a page model), charts and PDFs.
+
+pub mod chart;
+pub mod page;
+pub mod pdf;
+pub mod templates;

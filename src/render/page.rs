@@ -1,0 +1,395 @@
+//! The page model: what the tab and index templates see. Values are
+//! formatted here (grouped numbers, readable dates) so templates stay simple.
+
+use serde::Serialize;
+
+use crate::config::{ChartKind, Config, Display, ReportConfig, TabConfig, Width};
+use crate::date::Date;
+use crate::export::XLSX_MAX_DATA_ROWS;
+use crate::report::{ColumnType, ReportOutput, ResultTable, Value};
+
+/// The site-wide part of every page.
+#[derive(Debug, Serialize)]
+pub struct SiteView {
+    /// Site title.
+    pub title: String,
+    /// Site description.
+    pub description: String,
+    /// As-of date, ISO.
+    pub as_of: String,
+    /// As-of date, `25 Nov 2026`.
+    pub as_of_label: String,
+    /// The tabs, for the tab bar.
+    pub tabs: Vec<TabLink>,
+}
+
+/// A tab in the tab bar.
+#[derive(Debug, Serialize)]
+pub struct TabLink {
+    /// Tab id.
+    pub id: String,
+    /// Tab title.
+    pub title: String,
+    /// Tab description.
+    pub description: String,
+    /// Link from the site root.
+    pub href: String,
+    /// How many reports it has.
+    pub reports: usize,
+}
+
+/// A report card on a tab page.
+#[derive(Debug, Serialize)]
+pub struct ReportView {
+    /// Report id (also the card's anchor).
+    pub id: String,
+    /// Card title.
+    pub title: String,
+    /// One-line description.
+    pub description: String,
+    /// Optional note (history start).
+    pub note: Option<String>,
+    /// `table`, `number` or `chart`.
+    pub display: &'static str,
+    /// `third`, `half` or `full`.
+    pub width: &'static str,
+    /// The SQL that made it.
+    pub sql: String,
+    /// Column headers.
+    pub columns: Vec<ColumnView>,
+    /// The first rows, formatted.
+    pub rows: Vec<Vec<String>>,
+    /// All rows of the result.
+    pub total_rows: usize,
+    /// Whether the page shows fewer rows than the result has.
+    pub truncated: bool,
+    /// Whether the result is over Excel's row limit.
+    pub xlsx_truncated: bool,
+    /// Download links, relative to the tab page.
+    pub files: Vec<FileLink>,
+    /// The headline number, for number displays.
+    pub number: Option<NumberView>,
+    /// The chart, for chart displays.
+    pub chart: Option<ChartView>,
+    /// Why the report failed (`--keep-going`).
+    pub error: Option<String>,
+}
+
+/// A table column header.
+#[derive(Debug, Serialize)]
+pub struct ColumnView {
+    /// The name as the query returned it.
+    pub name: String,
+    /// A readable label (`active_seats` -> `Active seats`).
+    pub label: String,
+    /// Right-align numbers.
+    pub numeric: bool,
+}
+
+/// A download link.
+#[derive(Debug, Serialize)]
+pub struct FileLink {
+    /// `CSV`, `XLSX`, ...
+    pub label: &'static str,
+    /// The file name beside the page.
+    pub href: String,
+}
+
+/// A headline number and its change.
+#[derive(Debug, Clone, Serialize)]
+pub struct NumberView {
+    /// The number, formatted.
+    pub value: String,
+    /// The change, formatted with its sign (`+12`), if known.
+    pub change: Option<String>,
+    /// `up`, `down` or `flat`.
+    pub direction: &'static str,
+    /// What the number is for (`Nov 2026`), if it comes from a time series.
+    pub period: Option<String>,
+}
+
+/// A chart on the page.
+#[derive(Debug, Serialize)]
+pub struct ChartView {
+    /// The SVG markup (rendered by ECharts, escaped there).
+    pub svg: String,
+    /// The option JSON, escaped for a `<script type="application/json">`.
+    pub option_json: String,
+    /// One sentence for screen readers and text readers.
+    pub summary: String,
+    /// Image size.
+    pub width: u32,
+    /// Image size.
+    pub height: u32,
+}
+
+/// A headline card on the overview page.
+#[derive(Debug, Serialize)]
+pub struct HeadlineView {
+    /// The report title.
+    pub title: String,
+    /// The tab it links to.
+    pub tab_title: String,
+    /// Link from the site root to the report on its tab page.
+    pub href: String,
+    /// The number.
+    pub number: NumberView,
+}
+
+/// Builds the site part of every page.
+pub fn site_view(config: &Config, as_of: Date) -> SiteView {
+    SiteView {
+        title: config.title.clone(),
+        description: config.description.clone(),
+        as_of: as_of.to_string(),
+        as_of_label: as_of.long_label(),
+        tabs: config
+            .tabs
+            .iter()
+            .map(|t| TabLink {
+                id: t.id.clone(),
+                title: t.title.clone(),
+                description: t.description.clone(),
+                href: format!("{}/index.html", t.id),
+                reports: t.reports.len(),
+            })
+            .collect(),
+    }
+}
+
+/// `active_seats` -> `Active seats`.
+pub fn column_label(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Escapes JSON for a `<script type="application/json">` element, so no
+/// value can end the element or start a comment in it.
+pub fn escape_script_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn format_change(change: f64, is_integer: bool) -> String {
+    let magnitude = if is_integer {
+        Value::Int(change.abs().round() as i64).to_display()
+    } else {
+        Value::Float(change.abs()).to_display()
+    };
+    if change > 0.0 {
+        format!("+{magnitude}")
+    } else if change < 0.0 {
+        format!("\u{2212}{magnitude}")
+    } else {
+        "0".into()
+    }
+}
+
+fn direction(change: Option<f64>) -> &'static str {
+    match change {
+        Some(c) if c > 0.0 => "up",
+        Some(c) if c < 0.0 => "down",
+        _ => "flat",
+    }
+}
+
+/// The headline number of a report: a number display's first cell, or a
+/// time series' latest value and its change against the previous row.
+pub fn headline_number(report: &ReportConfig, table: &ResultTable) -> Option<NumberView> {
+    let (row_index, value_index) = match report.display {
+        Display::Number => (0, 0),
+        _ => {
+            let column = report
+                .chart
+                .as_ref()
+                .and_then(|c| c.y.first())
+                .and_then(|y| table.column_index(y))
+                .unwrap_or(if table.columns.len() > 1 { 1 } else { 0 });
+            (table.rows.len().checked_sub(1)?, column)
+        }
+    };
+    let row = table.rows.get(row_index)?;
+    let value = row.get(value_index)?;
+    let change_index = report.change_column.as_deref().or(Some("change")).and_then(|c| table.column_index(c));
+    let change = match change_index {
+        Some(i) => row.get(i).and_then(Value::as_f64),
+        None if report.display != Display::Number && row_index > 0 => {
+            let previous = table.rows[row_index - 1].get(value_index).and_then(Value::as_f64);
+            value.as_f64().zip(previous).map(|(a, b)| a - b)
+        }
+        None => None,
+    };
+    let is_integer = table.columns.get(value_index).map(|c| c.ty) == Some(ColumnType::Integer);
+    let period = match (report.display, row.first()) {
+        (Display::Number, _) => None,
+        (_, Some(Value::Date(d))) => Some(d.month_label()),
+        (_, Some(other)) => Some(other.to_display()),
+        _ => None,
+    };
+    Some(NumberView {
+        value: if matches!(value, Value::Null) { "0".into() } else { value.to_display() },
+        change: change.map(|c| format_change(c, is_integer)),
+        direction: direction(change),
+        period,
+    })
+}
+
+/// One sentence describing a chart, for its text alternative.
+pub fn chart_summary(report: &ReportConfig, table: &ResultTable) -> String {
+    let Some(chart) = &report.chart else { return String::new() };
+    if table.rows.is_empty() {
+        return "No data for this period.".into();
+    }
+    let x = table.column_index(&chart.x);
+    let y = chart.y.first().and_then(|c| table.column_index(c));
+    let (Some(x), Some(y)) = (x, y) else { return String::new() };
+    let label = |v: &Value| match v {
+        Value::Date(d) if chart.date_format.as_deref() != Some("day") => d.month_label(),
+        other => other.to_display(),
+    };
+    match chart.kind {
+        ChartKind::Pie | ChartKind::Donut | ChartKind::HorizontalBar => {
+            let total: f64 = table.rows.iter().filter_map(|r| r[y].as_f64()).sum();
+            let top = table
+                .rows
+                .iter()
+                .max_by(|a, b| {
+                    let (a, b) = (a[y].as_f64().unwrap_or(0.0), b[y].as_f64().unwrap_or(0.0));
+                    a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal)
+                })
+                .expect("rows is not empty");
+            format!(
+                "{} categories. Largest: {} with {} of {}.",
+                table.rows.len(),
+                label(&top[x]),
+                top[y].to_display(),
+                Value::Float(total).to_display()
+            )
+        }
+        _ if chart.series.is_some() => {
+            let last = table.rows.last().expect("rows is not empty");
+            let period = &last[x];
+            let total: f64 =
+                table.rows.iter().filter(|r| &r[x] == period).filter_map(|r| r[y].as_f64()).sum();
+            format!("Latest ({}): {} in all.", label(period), Value::Float(total).to_display())
+        }
+        _ => {
+            let number = headline_number(report, table);
+            let last = table.rows.last().expect("rows is not empty");
+            match number {
+                Some(n) => format!(
+                    "{} rows from {} to {}. Latest ({}): {}{}.",
+                    table.rows.len(),
+                    label(&table.rows[0][x]),
+                    label(&last[x]),
+                    label(&last[x]),
+                    n.value,
+                    n.change.map(|c| format!(", {c} on the previous")).unwrap_or_default()
+                ),
+                None => String::new(),
+            }
+        }
+    }
+}
+
+/// Builds a report card.
+pub fn report_view(output: &ReportOutput, page_rows: usize) -> ReportView {
+    let report = &output.report;
+    let table = &output.table;
+    let columns = table
+        .columns
+        .iter()
+        .map(|c| ColumnView {
+            name: c.name.clone(),
+            label: column_label(&c.name),
+            numeric: c.ty.is_numeric(),
+        })
+        .collect();
+    let rows = table.rows.iter().take(page_rows).map(|r| r.iter().map(Value::to_display).collect()).collect();
+    let mut files = vec![
+        FileLink { label: "CSV", href: format!("{}.csv", report.id) },
+        FileLink { label: "Excel (XLSX)", href: format!("{}.xlsx", report.id) },
+        FileLink { label: "JSON", href: format!("{}.json", report.id) },
+    ];
+    let chart = output.chart.as_ref().map(|c| {
+        let config = report.chart.as_ref();
+        ChartView {
+            svg: c.svg.clone(),
+            option_json: escape_script_json(&c.option_json),
+            summary: chart_summary(report, table),
+            width: config.map(|c| c.width).unwrap_or(640),
+            height: config.map(|c| c.height).unwrap_or(320),
+        }
+    });
+    if chart.is_some() {
+        files.push(FileLink { label: "SVG image", href: format!("{}.svg", report.id) });
+        files.push(FileLink { label: "PNG image", href: format!("{}.png", report.id) });
+    }
+    ReportView {
+        id: report.id.clone(),
+        title: report.title.clone(),
+        description: report.description.clone(),
+        note: report.note.clone(),
+        display: match report.display {
+            Display::Table => "table",
+            Display::Number => "number",
+            Display::Chart => "chart",
+        },
+        width: match report.width() {
+            Width::Third => "third",
+            Width::Half => "half",
+            Width::Full => "full",
+        },
+        sql: output.sql.trim().to_string(),
+        columns,
+        rows,
+        total_rows: table.rows.len(),
+        truncated: table.rows.len() > page_rows,
+        xlsx_truncated: table.rows.len() > XLSX_MAX_DATA_ROWS,
+        files,
+        number: if report.display == Display::Number { headline_number(report, table) } else { None },
+        chart,
+        error: None,
+    }
+}
+
+/// The PDF link of a tab, relative to its page.
+pub fn tab_pdf_name(tab: &TabConfig) -> String {
+    format!("{}.pdf", tab.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_escapes() {
+        assert_eq!(column_label("active_seats"), "Active seats");
+        assert_eq!(
+            escape_script_json(r#"{"a":"</script><!--&"}"#),
+            r#"{"a":"\u003c/script\u003e\u003c!--\u0026"}"#
+        );
+        assert_eq!(escape_script_json("a\u{2028}b"), "a\\u2028b");
+    }
+
+    #[test]
+    fn changes_have_signs() {
+        assert_eq!(format_change(12.0, true), "+12");
+        assert_eq!(format_change(-1234.0, true), "\u{2212}1,234");
+        assert_eq!(format_change(0.0, true), "0");
+    }
+}

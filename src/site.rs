@@ -1,0 +1,553 @@
+//! Orchestration: `Site::new` (config, paths, templates) → `load` (data into
+//! DuckDB, as-of date) → `run` (one query per report, charts) → `write`
+//! (pages, downloads, PDFs, manifest into a staging folder, then swapped into
+//! place). A failed build never touches the previous site.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::json;
+
+use crate::config::Config;
+use crate::data::Database;
+use crate::date::Date;
+use crate::export::{exporters, ExportMeta};
+use crate::render::chart::{self, ChartJob};
+use crate::render::page::{self, HeadlineView};
+use crate::render::pdf::{self, PdfContext};
+use crate::render::templates::{self, BUILTIN_ASSETS};
+use crate::report::{bind_params, run_query, Params, ReportOutput, ResultTable};
+
+/// The file `build` leaves in every site it writes; a folder without it is
+/// never replaced (unless `--force`), so a typo in `--output-dir` cannot
+/// delete someone's files.
+pub const MARKER_FILE: &str = ".tally-site";
+
+/// What `build` and `check` were asked for.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Path of `site.toml`.
+    pub config: PathBuf,
+    /// Overrides `output_dir` (relative to the working directory).
+    pub output_dir: Option<PathBuf>,
+    /// Overrides `data_dir` (relative to the working directory).
+    pub data_dir: Option<PathBuf>,
+    /// Overrides `as_of`.
+    pub as_of: Option<Date>,
+    /// Replace an output folder that tally did not create.
+    pub force: bool,
+    /// Build every other report when one fails, mark the failed ones on
+    /// their page, and still fail the build (after writing the site).
+    pub keep_going: bool,
+}
+
+/// A loaded site, ready to run its reports.
+pub struct Site {
+    /// The parsed config.
+    pub config: Config,
+    /// The folder of `site.toml`.
+    pub root: PathBuf,
+    /// Where the exports are.
+    pub data_dir: PathBuf,
+    /// Where the site goes.
+    pub output_dir: PathBuf,
+    tera: tera::Tera,
+    db: Option<Database>,
+    /// The as-of date, known after `load`.
+    pub as_of: Date,
+    /// The subscription start, known after `load`.
+    pub subscription_start: Date,
+    timings: Vec<(&'static str, Duration)>,
+    /// Reports that failed under `--keep-going`: (tab, report) -> message.
+    failures: BTreeMap<(String, String), String>,
+}
+
+/// What a build did, for the summary line.
+#[derive(Debug)]
+pub struct BuildSummary {
+    /// Tabs written.
+    pub tabs: usize,
+    /// Reports run.
+    pub reports: usize,
+    /// Files written.
+    pub files: usize,
+    /// The as-of date used.
+    pub as_of: Date,
+    /// Each phase's wall time.
+    pub timings: Vec<(&'static str, Duration)>,
+    /// Reports that failed under `--keep-going`, as `tab/report: message`.
+    pub failures: Vec<String>,
+}
+
+impl Site {
+    /// Reads the config and templates and resolves the paths.
+    pub fn new(options: &BuildOptions) -> Result<Site> {
+        let (config, root) = Config::from_file(&options.config)?;
+        let data_dir = options.data_dir.clone().unwrap_or_else(|| root.join(&config.data_dir));
+        let output_dir = options.output_dir.clone().unwrap_or_else(|| root.join(&config.output_dir));
+        let theme_dir = if config.theme == "default" {
+            None
+        } else {
+            let dir = root.join("themes").join(&config.theme);
+            if !dir.is_dir() {
+                bail!(
+                    "key `theme`: theme `{}` not found (expected folder `{}`)",
+                    config.theme,
+                    dir.display()
+                );
+            }
+            Some(dir)
+        };
+        let tera = templates::load_templates(theme_dir.as_deref(), &root)?;
+        Ok(Site {
+            config,
+            root,
+            data_dir,
+            output_dir,
+            tera,
+            db: None,
+            as_of: Date(0),
+            subscription_start: Date(0),
+            timings: Vec::new(),
+            failures: BTreeMap::new(),
+        })
+    }
+
+    /// Loads the exports and settles the as-of date: `--as-of`, else the
+    /// config's `as_of`, else the latest stamp in the data. Rows after it are
+    /// dropped.
+    pub fn load(&mut self, as_of_override: Option<Date>) -> Result<()> {
+        let start = Instant::now();
+        let mut db = Database::open(&self.config, &self.root)?;
+        db.load(&self.config, &self.data_dir)?;
+        let window = db.data_window(&self.config)?;
+        self.as_of = match as_of_override.or(self.config.as_of).or(window.map(|(_, hi)| hi)) {
+            Some(date) => date,
+            None => bail!(
+                "cannot work out the as-of date: no table has a `time_column` with data; set `as_of` in the config or pass --as-of"
+            ),
+        };
+        self.subscription_start =
+            self.config.subscription_start.or(window.map(|(lo, _)| lo)).unwrap_or(self.as_of.year_start());
+        db.cut_at(&self.config, self.as_of)?;
+        bind_params(&db.conn, &Params { as_of: self.as_of, subscription_start: self.subscription_start })?;
+        self.db = Some(db);
+        self.timings.push(("load", start.elapsed()));
+        Ok(())
+    }
+
+    fn db(&self) -> Result<&Database> {
+        self.db.as_ref().ok_or_else(|| anyhow!("the data is not loaded"))
+    }
+
+    /// Prepares every query and checks the chart columns, running nothing
+    /// that writes (`tally check`).
+    pub fn check(&self) -> Result<usize> {
+        let db = self.db()?;
+        let mut count = 0;
+        for (tab, report) in self.config.reports() {
+            let sql = report.load_sql(&self.root)?;
+            let context = || format!("tab `{}`, report `{}`", tab.id, report.id);
+            // DESCRIBE plans the query without running it and gives the columns.
+            let described = run_query(&db.conn, &format!("DESCRIBE ({})", sql.trim().trim_end_matches(';')))
+                .map_err(|e| anyhow!("failed to prepare query for {}: {e}", context()))?;
+            if let Some(chart) = &report.chart {
+                let columns: Vec<crate::report::Column> = described
+                    .rows
+                    .iter()
+                    .map(|r| crate::report::Column {
+                        name: r[0].to_plain(),
+                        ty: crate::report::ColumnType::Text,
+                    })
+                    .collect();
+                chart::check_columns(chart, &columns).with_context(context)?;
+            }
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Runs every report's query once, then renders the charts. With
+    /// `keep_going`, a failing report is recorded and left empty.
+    pub fn run(&mut self, keep_going: bool) -> Result<Vec<ReportOutput>> {
+        let start = Instant::now();
+        let db = self.db()?;
+        let mut outputs = Vec::new();
+        let mut failures = BTreeMap::new();
+        for (tab, report) in self.config.reports() {
+            let sql = report.load_sql(&self.root)?;
+            let result = run_query(&db.conn, &sql)
+                .map_err(|e| anyhow!("failed to run query for tab `{}`, report `{}`: {e}", tab.id, report.id))
+                .and_then(|table| {
+                    if let Some(chart) = &report.chart {
+                        chart::check_columns(chart, &table.columns)
+                            .with_context(|| format!("tab `{}`, report `{}`", tab.id, report.id))?;
+                    }
+                    Ok(table)
+                });
+            let table = match result {
+                Ok(table) => table,
+                Err(e) if keep_going => {
+                    failures.insert((tab.id.clone(), report.id.clone()), format!("{e:#}"));
+                    ResultTable::default()
+                }
+                Err(e) => return Err(e),
+            };
+            outputs.push(ReportOutput { tab: tab.clone(), report: report.clone(), sql, table, chart: None });
+        }
+        self.failures = failures;
+        self.timings.push(("queries", start.elapsed()));
+
+        let start = Instant::now();
+        let mut jobs = Vec::new();
+        let mut owners = Vec::new();
+        for (i, output) in outputs.iter().enumerate() {
+            if self.failures.contains_key(&(output.tab.id.clone(), output.report.id.clone())) {
+                continue;
+            }
+            if let Some(chart) = &output.report.chart {
+                let option = chart::build_option(chart, &output.table).with_context(|| {
+                    format!(
+                        "failed to build the chart of tab `{}`, report `{}`",
+                        output.tab.id, output.report.id
+                    )
+                })?;
+                jobs.push(ChartJob {
+                    key: format!("{}/{}", output.tab.id, output.report.id),
+                    option_json: serde_json::to_string(&option)?,
+                    width: chart.width,
+                    height: chart.height,
+                });
+                owners.push(i);
+            }
+        }
+        let cache_dir = self.root.join(".tally-cache").join("charts");
+        let rendered = chart::render_charts(&jobs, Some(&cache_dir))?;
+        for (i, chart) in owners.into_iter().zip(rendered) {
+            if !chart.svg.is_empty() {
+                outputs[i].chart = Some(chart);
+            }
+        }
+        self.timings.push(("charts", start.elapsed()));
+        Ok(outputs)
+    }
+
+    /// Writes the whole site into a staging folder and swaps it into place.
+    pub fn write(&mut self, outputs: &[ReportOutput], force: bool) -> Result<BuildSummary> {
+        let start = Instant::now();
+        self.check_output_dir(force)?;
+        let staging = sibling(&self.output_dir, "staging")?;
+        if staging.exists() {
+            // Left by an interrupted build.
+            std::fs::remove_dir_all(&staging)
+                .with_context(|| format!("failed to remove stray staging folder `{}`", staging.display()))?;
+        }
+        let mut writer = Writer { root: staging.clone(), files: 0 };
+        let result = self.write_all(&mut writer, outputs);
+        if let Err(e) = result {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        swap_into_place(&staging, &self.output_dir)?;
+        self.timings.push(("write", start.elapsed()));
+        Ok(BuildSummary {
+            tabs: self.config.tabs.len(),
+            reports: outputs.len(),
+            files: writer.files,
+            as_of: self.as_of,
+            timings: self.timings.clone(),
+            failures: self.failures.iter().map(|((t, r), e)| format!("{t}/{r}: {e}")).collect(),
+        })
+    }
+
+    fn check_output_dir(&self, force: bool) -> Result<()> {
+        let out = absolute(&self.output_dir)?;
+        let data = absolute(&self.data_dir)?;
+        let root = absolute(&self.root)?;
+        for (what, dir) in [("data dir", &data), ("config's folder", &root)] {
+            if dir.starts_with(&out) {
+                bail!(
+                    "output dir `{}` would replace the {what} `{}`; choose another output dir",
+                    self.output_dir.display(),
+                    dir.display()
+                );
+            }
+        }
+        if out.is_dir() && !out.join(MARKER_FILE).is_file() && !force {
+            let empty = std::fs::read_dir(&out).map(|mut d| d.next().is_none()).unwrap_or(false);
+            if !empty {
+                bail!(
+                    "output dir `{}` exists and was not written by tally; pass --force to replace it",
+                    self.output_dir.display()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn write_all(&self, writer: &mut Writer, outputs: &[ReportOutput]) -> Result<()> {
+        let site = page::site_view(&self.config, self.as_of);
+        writer.write(
+            MARKER_FILE,
+            b"This folder is written by `tally build`; it is replaced on every build.\n",
+        )?;
+        for (name, bytes) in BUILTIN_ASSETS {
+            writer.write(&format!("assets/{name}"), bytes)?;
+        }
+        writer.write("assets/echarts.min.js", chart::ECHARTS_JS.as_bytes())?;
+        self.copy_static(writer)?;
+
+        let mut headlines = Vec::new();
+        let mut manifest_tabs = Vec::new();
+        for tab in &self.config.tabs {
+            let tab_outputs: Vec<ReportOutput> =
+                outputs.iter().filter(|o| o.tab.id == tab.id).cloned().collect();
+            let mut manifest_reports = Vec::new();
+            let mut views = Vec::new();
+            for output in &tab_outputs {
+                let report = &output.report;
+                if let Some(error) = self.failures.get(&(tab.id.clone(), report.id.clone())) {
+                    manifest_reports.push(json!({
+                        "id": report.id,
+                        "title": report.title,
+                        "description": report.description,
+                        "display": report.display,
+                        "error": error,
+                        "columns": [],
+                        "rows": 0,
+                        "files": {},
+                    }));
+                    let mut view = page::report_view(output, self.config.page_rows);
+                    view.error = Some(error.clone());
+                    view.files.clear();
+                    views.push(view);
+                    continue;
+                }
+                let meta = ExportMeta {
+                    tab: &tab.id,
+                    report: &report.id,
+                    title: &report.title,
+                    description: &report.description,
+                    as_of: self.as_of,
+                    chart: report.chart.as_ref(),
+                };
+                let mut files = serde_json::Map::new();
+                for exporter in exporters() {
+                    let bytes = exporter.serialize(&meta, &output.table).with_context(|| {
+                        format!(
+                            "failed to write the {} of tab `{}`, report `{}`",
+                            exporter.extension(),
+                            tab.id,
+                            report.id
+                        )
+                    })?;
+                    let name = format!("{}/{}.{}", tab.id, report.id, exporter.extension());
+                    writer.write(&name, &bytes)?;
+                    files.insert(exporter.extension().into(), json!(name));
+                }
+                if let Some(chart) = &output.chart {
+                    let svg = format!("{}/{}.svg", tab.id, report.id);
+                    let png = format!("{}/{}.png", tab.id, report.id);
+                    writer.write(&svg, chart.svg.as_bytes())?;
+                    writer.write(&png, &chart.png)?;
+                    files.insert("svg".into(), json!(svg));
+                    files.insert("png".into(), json!(png));
+                }
+                manifest_reports.push(json!({
+                    "id": report.id,
+                    "title": report.title,
+                    "description": report.description,
+                    "display": report.display,
+                    "columns": output.table.columns,
+                    "rows": output.table.rows.len(),
+                    "files": files,
+                }));
+                if report.headline {
+                    if let Some(number) = page::headline_number(report, &output.table) {
+                        headlines.push(HeadlineView {
+                            title: report.title.clone(),
+                            tab_title: tab.title.clone(),
+                            href: format!("{}/index.html#{}", tab.id, report.id),
+                            number,
+                        });
+                    }
+                }
+                views.push(page::report_view(output, self.config.page_rows));
+            }
+
+            let pdf_bytes = pdf::render_tab_pdf(&PdfContext {
+                config: &self.config,
+                tab,
+                as_of: self.as_of,
+                reports: &tab_outputs,
+            })
+            .with_context(|| format!("failed to make the PDF of tab `{}`", tab.id))?;
+            let pdf_name = match pdf_bytes {
+                Some(bytes) => {
+                    let name = page::tab_pdf_name(tab);
+                    writer.write(&format!("{}/{name}", tab.id), &bytes)?;
+                    Some(name)
+                }
+                None => None,
+            };
+
+            let mut context = tera::Context::new();
+            context.insert("site", &site);
+            context.insert("root", "../");
+            context.insert("current_tab", &tab.id);
+            context.insert("tab", tab);
+            context.insert("pdf", &pdf_name);
+            context.insert("has_charts", &views.iter().any(|v| v.chart.is_some()));
+            context.insert("reports", &views);
+            let html = self.render("tab.html", &context)?;
+            writer.write(&format!("{}/index.html", tab.id), html.as_bytes())?;
+
+            manifest_tabs.push(json!({
+                "id": tab.id,
+                "title": tab.title,
+                "description": tab.description,
+                "href": format!("{}/index.html", tab.id),
+                "pdf": pdf_name.map(|n| format!("{}/{n}", tab.id)),
+                "reports": manifest_reports,
+            }));
+        }
+
+        let mut context = tera::Context::new();
+        context.insert("site", &site);
+        context.insert("root", "");
+        context.insert("current_tab", "");
+        context.insert("headlines", &headlines);
+        let html = self.render("index.html", &context)?;
+        writer.write("index.html", html.as_bytes())?;
+
+        let manifest = json!({
+            "site": {"title": self.config.title, "description": self.config.description},
+            "as_of": self.as_of.to_string(),
+            "subscription_start": self.subscription_start.to_string(),
+            "tabs": manifest_tabs,
+        });
+        let mut bytes = serde_json::to_vec_pretty(&manifest)?;
+        bytes.push(b'\n');
+        writer.write("api/index.json", &bytes)?;
+        Ok(())
+    }
+
+    fn render(&self, template: &str, context: &tera::Context) -> Result<String> {
+        self.tera
+            .render(template, context)
+            .map_err(|e| anyhow!("failed to render template `{template}`: {}", templates::error_chain(&e)))
+    }
+
+    /// Copies the theme's and the site's `static/` folders into `assets/`.
+    fn copy_static(&self, writer: &mut Writer) -> Result<()> {
+        let mut dirs = Vec::new();
+        if self.config.theme != "default" {
+            dirs.push(self.root.join("themes").join(&self.config.theme).join("static"));
+        }
+        dirs.push(self.root.join("static"));
+        for dir in dirs.iter().filter(|d| d.is_dir()) {
+            for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+                let entry = entry.with_context(|| format!("failed to read `{}`", dir.display()))?;
+                if entry.file_type().is_file() {
+                    let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                    let bytes = std::fs::read(entry.path())
+                        .with_context(|| format!("failed to read `{}`", entry.path().display()))?;
+                    writer.write(&format!("assets/{}", rel.to_string_lossy().replace('\\', "/")), &bytes)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The phase timings so far.
+    pub fn timings(&self) -> &[(&'static str, Duration)] {
+        &self.timings
+    }
+}
+
+/// Every write of a build goes through here.
+struct Writer {
+    root: PathBuf,
+    files: usize,
+}
+
+impl Writer {
+    fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.root.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("failed to create `{}`", parent.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("failed to write `{}`", path.display()))?;
+        self.files += 1;
+        Ok(())
+    }
+}
+
+/// `public` -> `.public.tally-<what>` in the same parent folder, so the
+/// final rename never crosses file systems.
+fn sibling(output: &Path, what: &str) -> Result<PathBuf> {
+    let name =
+        output.file_name().ok_or_else(|| anyhow!("output dir `{}` has no folder name", output.display()))?;
+    Ok(output.with_file_name(format!(".{}.tally-{what}", name.to_string_lossy())))
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().context("failed to read the working directory")?.join(path)
+    };
+    // Resolve `..` and symlinks where the path exists.
+    Ok(abs.canonicalize().unwrap_or(abs))
+}
+
+/// Replaces `output` with `staging`: the old site is renamed aside first and
+/// removed only once the new one is in place.
+fn swap_into_place(staging: &Path, output: &Path) -> Result<()> {
+    let old = sibling(output, "old")?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).with_context(|| format!("failed to remove `{}`", old.display()))?;
+    }
+    if output.exists() {
+        std::fs::rename(output, &old)
+            .with_context(|| format!("failed to move the previous site `{}` aside", output.display()))?;
+    }
+    if let Err(e) = std::fs::rename(staging, output) {
+        if old.exists() {
+            let _ = std::fs::rename(&old, output);
+        }
+        return Err(e).with_context(|| format!("failed to move the new site into `{}`", output.display()));
+    }
+    if old.exists() {
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("failed to remove the previous site `{}`", old.display()))?;
+    }
+    Ok(())
+}
+
+/// Runs a whole build.
+pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
+    let mut site = Site::new(options)?;
+    site.load(options.as_of)?;
+    let outputs = site.run(options.keep_going)?;
+    let summary = site.write(&outputs, options.force)?;
+    if !summary.failures.is_empty() {
+        bail!(
+            "{} report(s) failed; the site was written with them marked:\n  {}",
+            summary.failures.len(),
+            summary.failures.join("\n  ")
+        );
+    }
+    Ok(summary)
+}
+
+/// Loads the data and prepares every query; writes nothing.
+pub fn check(options: &BuildOptions) -> Result<(usize, Date)> {
+    let mut site = Site::new(options)?;
+    site.load(options.as_of)?;
+    let count = site.check()?;
+    Ok((count, site.as_of))
+}

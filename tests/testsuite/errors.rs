@@ -1,0 +1,201 @@
+//! Bad input: a short message naming the culprit, exit code 1 (2 for usage
+//! errors), no panic, and the previous site left exactly as it was.
+
+use crate::util::TestSite;
+
+/// Builds the good fixture, applies `breakage`, builds again and checks that
+/// the build failed with a message containing every one of `expected`, and
+/// that the previous site and the folder around it are untouched.
+fn fails_and_keeps_the_site(breakage: impl FnOnce(&TestSite), expected: &[&str]) -> String {
+    let site = TestSite::new("basic");
+    site.build_ok(&[]);
+    let before = site.snapshot_tree("public");
+    breakage(&site);
+    let stderr = site.build_err(&[], 1);
+    for part in expected {
+        assert!(stderr.contains(part), "expected `{part}` in:\n{stderr}");
+    }
+    assert!(stderr.starts_with("Error: "), "{stderr}");
+    assert!(!stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    assert_eq!(before, site.snapshot_tree("public"), "the previous site changed");
+    let stray: Vec<_> = std::fs::read_dir(site.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("tally-"))
+        .collect();
+    assert!(stray.is_empty(), "stray folders: {stray:?}");
+    stderr
+}
+
+fn edit(site: &TestSite, file: &str, from: &str, to: &str) {
+    let text = site.read(file);
+    assert!(text.contains(from), "`{from}` not in {file}");
+    site.write(file, &text.replacen(from, to, 1));
+}
+
+#[test]
+fn unknown_config_key_is_named() {
+    fails_and_keeps_the_site(
+        |s| edit(s, "site.toml", "page_rows = 2", "page_rows = 2\npage_row = 3"),
+        &["site.toml", "unknown field `page_row`"],
+    );
+}
+
+#[test]
+fn unknown_report_key_is_named_with_its_place() {
+    fails_and_keeps_the_site(
+        |s| edit(s, "site.toml", "display = \"number\"", "display = \"number\"\ncolour = \"red\""),
+        &["unknown field `colour`", "tabs"],
+    );
+}
+
+#[test]
+fn mistyped_config_value_is_named() {
+    fails_and_keeps_the_site(
+        |s| edit(s, "site.toml", "page_rows = 2", "page_rows = \"two\""),
+        &["page_rows", "site.toml"],
+    );
+}
+
+#[test]
+fn missing_sql_file_is_named() {
+    fails_and_keeps_the_site(
+        |s| std::fs::remove_file(s.path("queries/logins-by-user.sql")).unwrap(),
+        &["people/logins-by-user", "queries/logins-by-user.sql", "not found"],
+    );
+}
+
+#[test]
+fn missing_data_dir_is_named() {
+    fails_and_keeps_the_site(
+        |s| std::fs::rename(s.path("data"), s.path("elsewhere")).unwrap(),
+        &["data dir", "not found"],
+    );
+}
+
+#[test]
+fn missing_required_table_is_named() {
+    fails_and_keeps_the_site(
+        |s| std::fs::remove_file(s.path("data/logins.csv")).unwrap(),
+        &["table `logins`", "not found"],
+    );
+}
+
+#[test]
+fn ragged_csv_row_names_file_and_line() {
+    fails_and_keeps_the_site(
+        |s| {
+            s.write(
+                "data/logins.csv",
+                "user_id,logged_in_at\nu1,2026-01-05T09:05:00Z\nu2,2026-01-06T09:05:00Z,extra\n",
+            )
+        },
+        &["logins.csv", "line 3", "expected 2 fields"],
+    );
+}
+
+#[test]
+fn unclosed_quote_names_file_and_line() {
+    fails_and_keeps_the_site(
+        |s| s.write("data/events/2026-02.csv", "kind,amount\na,5\n\"c,10\nd,1\n"),
+        &["2026-02.csv", "line 3", "unclosed quote"],
+    );
+}
+
+#[test]
+fn empty_file_is_named() {
+    fails_and_keeps_the_site(|s| s.write("data/teams.json", ""), &["teams.json", "empty"]);
+}
+
+#[test]
+fn failing_query_names_tab_report_and_duckdb_message() {
+    fails_and_keeps_the_site(
+        |s| edit(s, "site.toml", "SELECT kind, sum(amount)", "SELECT kind, sum(amount_typo)"),
+        &["tab `events`", "report `events-by-kind`", "amount_typo"],
+    );
+}
+
+#[test]
+fn bad_report_id_is_named() {
+    fails_and_keeps_the_site(
+        |s| edit(s, "site.toml", "id = \"teams\"", "id = \"Teams List\""),
+        &["`Teams List`", "slug"],
+    );
+}
+
+#[test]
+fn duplicate_report_id_is_named() {
+    fails_and_keeps_the_site(
+        |s| edit(s, "site.toml", "id = \"teams\"", "id = \"ai-sources\""),
+        &["duplicate report id `ai-sources`", "events"],
+    );
+}
+
+#[test]
+fn duplicate_tab_id_is_named() {
+    fails_and_keeps_the_site(
+        |s| edit(s, "site.toml", "id = \"events\"", "id = \"people\""),
+        &["duplicate tab id `people`"],
+    );
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let site = TestSite::new("basic");
+    let stderr = site.build_err(&["--as-of", "last tuesday"], 2);
+    assert!(stderr.contains("YYYY-MM-DD"), "{stderr}");
+    let out = site.tally(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn missing_config_is_named() {
+    let site = TestSite::empty();
+    let stderr = site.build_err(&[], 1);
+    assert!(stderr.contains("site.toml"), "{stderr}");
+}
+
+#[test]
+fn refuses_to_replace_a_folder_it_did_not_write() {
+    let site = TestSite::new("basic");
+    site.write("public/precious.txt", "keep me");
+    let stderr = site.build_err(&[], 1);
+    assert!(stderr.contains("was not written by tally"), "{stderr}");
+    assert_eq!(site.read("public/precious.txt"), "keep me");
+    site.build_ok(&["--force"]);
+    assert!(!site.path("public/precious.txt").exists());
+}
+
+#[test]
+fn refuses_an_output_dir_that_holds_the_data() {
+    let site = TestSite::new("basic");
+    let stderr = site.build_err(&["-o", "."], 1);
+    assert!(stderr.contains("would replace"), "{stderr}");
+    assert!(site.path("data/logins.csv").is_file());
+}
+
+#[test]
+fn check_reports_a_failing_query_without_writing() {
+    let site = TestSite::new("basic");
+    edit(&site, "site.toml", "FROM teams", "FROM teamz");
+    let out = site.tally(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("report `teams`") && stderr.contains("teamz"), "{stderr}");
+    assert!(!site.path("public").exists());
+}
+
+#[test]
+fn keep_going_builds_the_rest_and_marks_the_failure() {
+    let site = TestSite::new("basic");
+    edit(&site, "site.toml", "FROM teams", "FROM teamz");
+    let stderr = site.build_err(&["--keep-going"], 1);
+    assert!(stderr.contains("events/teams") && stderr.contains("teamz"), "{stderr}");
+    // The other reports were built.
+    assert_eq!(site.report_rows("events", "events-by-kind").len(), 3);
+    let page = site.read("public/events/index.html");
+    assert!(page.contains("This report failed") && page.contains("teamz"));
+    assert!(!site.path("public/events/teams.csv").exists());
+    let manifest = site.json("public/api/index.json");
+    assert!(manifest["tabs"][1]["reports"][2]["error"].as_str().unwrap().contains("teamz"));
+}

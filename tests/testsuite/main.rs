@@ -1,0 +1,6 @@
+//! tally's integration tests: one binary, a module per feature, a fixture
+//! folder per case under `tests/fixtures/`. See README.md here.
+
+mod build;
+mod errors;
+mod util;
