@@ -2,5 +2,6 @@
 //! folder per case under `tests/fixtures/`. See README.md here.
 
 mod build;
+mod catalogue;
 mod errors;
 mod util;
