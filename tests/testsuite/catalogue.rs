@@ -141,7 +141,10 @@ fn the_catalogue_has_the_contracted_tabs_reports_and_titles() {
             "actions-automations",
             "Actions & automations",
             vec![
-                ("api-and-automation-triggers", "Actions triggered via API + automation triggers (current year)"),
+                (
+                    "api-and-automation-triggers",
+                    "Actions triggered via API + automation triggers (current year)",
+                ),
                 ("monthly-automation-runs", "Total monthly automation runs, by organization"),
                 ("automation-runs-log", "Automation runs log"),
                 ("monthly-action-runs", "Total monthly action runs, by organization"),
@@ -262,10 +265,11 @@ fn users_activity_matches_the_hand_worked_answers() {
 
     // Fewest March visits, then fewest March logins, then email; the last
     // login is the latest ever up to the as-of date (gus's Mar 20 is after).
-    let user = |email: &str, name: &str, org: &str, team: &str, role: &str, visits: i64, logins: i64, last: &str| {
-        json!({"email": email, "full_name": name, "organization_name": org, "team": team, "role": role,
+    let user =
+        |email: &str, name: &str, org: &str, team: &str, role: &str, visits: i64, logins: i64, last: &str| {
+            json!({"email": email, "full_name": name, "organization_name": org, "team": team, "role": role,
                "page_visits": visits, "logins": logins, "last_login_at": last})
-    };
+        };
     assert_eq!(
         rows("least-engaged-users"),
         vec![
@@ -394,9 +398,7 @@ fn actions_and_automations_match_the_hand_worked_answers() {
 
     // Automation runs: r03 Acme Dec, r06 Globex Jan, r07 Globex Feb, r08 Acme
     // Mar (r19 is after the as-of date). Months from the first run (Dec).
-    let month = |m: &str, org: &str, runs: i64, change: Value| {
-        json!({"month": m, "organization_name": org, "runs": runs, "change": change})
-    };
+    let month = |m: &str, org: &str, runs: i64, change: Value| json!({"month": m, "organization_name": org, "runs": runs, "change": change});
     assert_eq!(
         rows("monthly-automation-runs"),
         vec![
@@ -460,10 +462,11 @@ fn actions_and_automations_match_the_hand_worked_answers() {
     // ana r01 r10 r17; ben r04 (failed) r05 r11 (in progress); cai r14 r15;
     // fay r09 r16; gus r12; no user: r02 (Acme), r13 (Globex). Ties by user
     // ("No user" sorts before lower-case emails).
-    let by_user = |user: &str, name: Value, org: &str, runs: i64, ok: i64, failed: i64, open: i64, last: &str| {
-        json!({"user": user, "full_name": name, "organization_name": org, "runs": runs, "successful": ok,
+    let by_user =
+        |user: &str, name: Value, org: &str, runs: i64, ok: i64, failed: i64, open: i64, last: &str| {
+            json!({"user": user, "full_name": name, "organization_name": org, "runs": runs, "successful": ok,
                "failed": failed, "in_progress": open, "last_run_at": last})
-    };
+        };
     assert_eq!(
         rows("actions-by-user"),
         vec![
@@ -537,7 +540,14 @@ fn data_sources_match_the_hand_worked_answers() {
             source("jira", "acme-jira", "Acme", "2026-03-02T10:00:00Z", json!(null), "connected"),
             source("datadog", "globex-datadog", "Globex", "2026-02-01T00:00:00Z", json!(null), "connected"),
             source("gitlab", "globex-gitlab", "Globex", "2026-01-05T10:00:00Z", json!(null), "connected"),
-            source("pagerduty", "acme-pagerduty", "Acme", "2025-12-15T10:00:00Z", json!("2026-01-20T10:00:00Z"), "deleted"),
+            source(
+                "pagerduty",
+                "acme-pagerduty",
+                "Acme",
+                "2025-12-15T10:00:00Z",
+                json!("2026-01-20T10:00:00Z"),
+                "deleted"
+            ),
             source("github", "acme-github", "Acme", "2025-12-02T10:00:00Z", json!(null), "connected"),
         ]
     );
@@ -614,7 +624,11 @@ fn activated(site: &TestSite) -> Vec<String> {
 }
 
 fn months(values: [i64; 4]) -> Vec<(String, i64)> {
-    ["2025-12-01", "2026-01-01", "2026-02-01", "2026-03-01"].iter().map(|m| m.to_string()).zip(values).collect()
+    ["2025-12-01", "2026-01-01", "2026-02-01", "2026-03-01"]
+        .iter()
+        .map(|m| m.to_string())
+        .zip(values)
+        .collect()
 }
 
 #[test]
@@ -628,7 +642,12 @@ fn three_logins_in_two_iso_weeks_is_not_an_active_seat() {
 
     // One more login in a third week (Mon Feb 16) makes him one from then.
     let site = catalogue_site();
-    edit(&site, "data/logins.csv", "u3,org-a,2026-02-10T09:00:00Z\n", "u3,org-a,2026-02-10T09:00:00Z\nu3,org-a,2026-02-16T09:00:00Z\n");
+    edit(
+        &site,
+        "data/logins.csv",
+        "u3,org-a,2026-02-10T09:00:00Z\n",
+        "u3,org-a,2026-02-10T09:00:00Z\nu3,org-a,2026-02-16T09:00:00Z\n",
+    );
     site.build_ok(&[]);
     assert_eq!(site.report_rows("users-activity", "activated-seats-log")[0]["activated_on"], "2026-02-16");
     assert_eq!(activated(&site)[0], "cai@acme.test");
@@ -680,7 +699,12 @@ fn a_removed_user_stops_counting() {
 
     // Not removed, he counts in every month.
     let site = catalogue_site();
-    edit(&site, "data/users.csv", "active,2025-11-01T08:00:00Z,2026-02-10T12:00:00Z", "active,2025-11-01T08:00:00Z,");
+    edit(
+        &site,
+        "data/users.csv",
+        "active,2025-11-01T08:00:00Z,2026-02-10T12:00:00Z",
+        "active,2025-11-01T08:00:00Z,",
+    );
     site.build_ok(&[]);
     assert_eq!(seats(&site), months([2, 3, 4, 4]));
 
@@ -712,7 +736,10 @@ fn a_month_with_no_events_is_a_zero_row() {
     let row = |tab: &str, report: &str, i: usize| site.report_rows(tab, report)[i].clone();
     assert_eq!(row("users-activity", "member-page-visits", 2)["page_visits"], 0);
     assert_eq!(row("users-activity", "admin-page-visits", 2)["page_visits"], 0);
-    assert_eq!(row("ai-mcp", "monthly-ai-interactions", 1), json!({"month": "2026-01-01", "interactions": 0, "change": -1}));
+    assert_eq!(
+        row("ai-mcp", "monthly-ai-interactions", 1),
+        json!({"month": "2026-01-01", "interactions": 0, "change": -1})
+    );
     for i in [4, 5] {
         assert_eq!(row("actions-automations", "monthly-action-runs", i)["month"], "2026-02-01");
         assert_eq!(row("actions-automations", "monthly-action-runs", i)["runs"], 0);
@@ -732,7 +759,10 @@ fn rows_after_the_as_of_date_change_nothing() {
     for (table, settings) in config["tables"].as_table().unwrap() {
         let Some(column) = settings.get("time_column").and_then(|c| c.as_str()) else { continue };
         let files: Vec<String> = if table == "page_visits" {
-            ["2025-12.csv", "2026-01.csv", "2026-03.csv"].iter().map(|f| format!("data/page_visits/{f}")).collect()
+            ["2025-12.csv", "2026-01.csv", "2026-03.csv"]
+                .iter()
+                .map(|f| format!("data/page_visits/{f}"))
+                .collect()
         } else if table == "ai_invocations" {
             vec![format!("data/{table}.jsonl")]
         } else {
@@ -752,7 +782,9 @@ fn rows_after_the_as_of_date_change_nothing() {
             for line in lines {
                 let stamp = match index {
                     Some(i) => line.split(',').nth(i).unwrap().to_string(),
-                    None => serde_json::from_str::<Value>(line).unwrap()[column].as_str().unwrap().to_string(),
+                    None => {
+                        serde_json::from_str::<Value>(line).unwrap()[column].as_str().unwrap().to_string()
+                    }
                 };
                 // ISO 8601 stamps compare as text; a date sorts before any
                 // time of the same day.
@@ -793,8 +825,14 @@ fn rows_after_the_as_of_date_change_nothing() {
     // The current-period reports move with it: 2026 up to Feb 28 has r05,
     // r06 and r07 (r07 in February); at the end of February d1, d3 and d4
     // are connected, against d1 and d3 at the end of January.
-    assert_eq!(early.report_rows("actions-automations", "api-and-automation-triggers"), vec![json!({"runs": 3, "change": 1})]);
-    assert_eq!(early.report_rows("data-sources", "total-data-sources"), vec![json!({"data_sources": 3, "change": 1})]);
+    assert_eq!(
+        early.report_rows("actions-automations", "api-and-automation-triggers"),
+        vec![json!({"runs": 3, "change": 1})]
+    );
+    assert_eq!(
+        early.report_rows("data-sources", "total-data-sources"),
+        vec![json!({"data_sources": 3, "change": 1})]
+    );
     assert_eq!(early.report_rows("actions-automations", "top-actions"), Vec::<Value>::new());
 }
 
