@@ -1,7 +1,7 @@
 //! The site configuration (`site.toml`): its structs, parsing and validation.
 //!
 //! Parsing rejects unknown keys (serde's `deny_unknown_fields`, with the key's
-//! path added by `serde_path_to_error`-style context from `toml`). `Config::parse`
+//! path from `serde_path_to_error` and the line from `toml`). `Config::parse`
 //! checks everything that can be checked from the text alone; `Config::from_file`
 //! adds the checks that need the file system (SQL files exist, paths resolve).
 
@@ -315,8 +315,14 @@ pub fn is_table_name(s: &str) -> bool {
 impl Config {
     /// Parses and validates `site.toml` text. `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Config> {
-        let config: Config = toml::from_str(text)
-            .map_err(|e| anyhow::anyhow!("invalid config `{origin}`: {}", e.to_string().trim_end()))?;
+        // serde_path_to_error adds the key's full path (`tabs[0].reports[2].colour`)
+        // to toml's message, which has the line but not the path.
+        let deserializer = toml::Deserializer::new(text);
+        let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            anyhow::anyhow!("invalid config `{origin}`: key `{path}`: {}", inner.trim_end())
+        })?;
         config.validate().with_context(|| format!("invalid config `{origin}`"))?;
         Ok(config)
     }
@@ -494,5 +500,131 @@ impl ReportConfig {
             Display::Chart => Width::Half,
             Display::Number => Width::Third,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+title = "Usage"
+as_of = "2026-11-25"
+
+[tables.logins]
+time_column = "logged_in_at"
+columns = { user_id = "VARCHAR" }
+
+[[tabs]]
+id = "users-activity"
+title = "Users activity"
+
+[[tabs.reports]]
+id = "logins"
+title = "Logins"
+sql = "SELECT 1 AS n"
+display = "chart"
+chart = { kind = "line", x = "month", y = ["n"] }
+"#;
+
+    fn parse_err(text: &str) -> String {
+        format!("{:#}", Config::parse(text, "site.toml").unwrap_err())
+    }
+
+    #[test]
+    fn parses_a_minimal_site_with_defaults() {
+        let config = Config::parse(MINIMAL, "site.toml").unwrap();
+        assert_eq!(config.title, "Usage");
+        assert_eq!(config.data_dir, PathBuf::from("sample-data"));
+        assert_eq!(config.output_dir, PathBuf::from("public"));
+        assert_eq!(config.as_of, Some("2026-11-25".parse().unwrap()));
+        assert_eq!(config.page_rows, 50);
+        assert_eq!(config.pdf.paper, "a4");
+        assert_eq!(config.tables["logins"].time_column.as_deref(), Some("logged_in_at"));
+        let report = &config.tabs[0].reports[0];
+        assert_eq!(report.display, Display::Chart);
+        assert_eq!(report.width(), Width::Half);
+        let chart = report.chart.as_ref().unwrap();
+        assert_eq!((chart.kind, chart.width, chart.height), (ChartKind::Line, 640, 320));
+    }
+
+    #[test]
+    fn accepts_a_native_toml_date() {
+        let config = Config::parse(&MINIMAL.replace("\"2026-11-25\"", "2026-11-25"), "site.toml").unwrap();
+        assert_eq!(config.as_of.unwrap().to_string(), "2026-11-25");
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_their_path() {
+        let err =
+            parse_err(&MINIMAL.replace("sql = \"SELECT 1 AS n\"", "sql = \"SELECT 1\"\ncolour = \"red\""));
+        assert!(err.contains("tabs[0].reports[0]"), "{err}");
+        assert!(err.contains("unknown field `colour`"), "{err}");
+        let err = parse_err(&format!("titel = \"x\"\n{MINIMAL}"));
+        assert!(err.contains("unknown field `titel`"), "{err}");
+    }
+
+    #[test]
+    fn mistyped_values_are_named() {
+        let err = parse_err(&MINIMAL.replace("as_of = \"2026-11-25\"", "as_of = \"25/11/2026\""));
+        assert!(err.contains("as_of") && err.contains("YYYY-MM-DD"), "{err}");
+        let err = parse_err(&MINIMAL.replace("kind = \"line\"", "kind = \"radar\""));
+        assert!(err.contains("tabs[0].reports[0].chart") && err.contains("radar"), "{err}");
+    }
+
+    #[test]
+    fn ids_must_be_unique_slugs() {
+        let err = parse_err(&MINIMAL.replace("id = \"logins\"", "id = \"Logins!\""));
+        assert!(err.contains("`Logins!`") && err.contains("slug"), "{err}");
+        let twice = MINIMAL.to_string()
+            + "\n[[tabs.reports]]\nid = \"logins\"\ntitle = \"Again\"\nsql = \"SELECT 2\"\n";
+        let err = parse_err(&twice);
+        assert!(err.contains("duplicate report id `logins`"), "{err}");
+        let err = parse_err(&MINIMAL.replace("id = \"users-activity\"", "id = \"assets\""));
+        assert!(err.contains("reserved"), "{err}");
+    }
+
+    #[test]
+    fn a_report_needs_exactly_one_query() {
+        let err = parse_err(
+            &MINIMAL.replace("sql = \"SELECT 1 AS n\"", "sql = \"SELECT 1\"\nsql_file = \"q.sql\""),
+        );
+        assert!(err.contains("not both"), "{err}");
+        let err = parse_err(&MINIMAL.replace("sql = \"SELECT 1 AS n\"", ""));
+        assert!(err.contains("needs `sql` or `sql_file`"), "{err}");
+    }
+
+    #[test]
+    fn charts_are_validated() {
+        let err = parse_err(&MINIMAL.replace("y = [\"n\"]", "y = []"));
+        assert!(err.contains("at least one value column"), "{err}");
+        let err = parse_err(
+            &MINIMAL
+                .replace("kind = \"line\"", "kind = \"pie\"")
+                .replace("y = [\"n\"]", "y = [\"a\", \"b\"]"),
+        );
+        assert!(err.contains("a pie takes one"), "{err}");
+        let err = parse_err(
+            &MINIMAL
+                .replace(", x = \"month\"", ", x = \"month\", series = \"org\", y = [\"a\", \"b\"]")
+                .replace(", y = [\"n\"]", ""),
+        );
+        assert!(err.contains("exactly one value column"), "{err}");
+    }
+
+    #[test]
+    fn slugs_and_table_names() {
+        for good in ["a", "users-activity", "ai-mcp", "x1"] {
+            assert!(is_slug(good), "{good}");
+        }
+        for bad in ["", "-a", "a-", "a--b", "A", "a b", "a/b", "..", "a_b"] {
+            assert!(!is_slug(bad), "{bad}");
+        }
+        assert!(
+            is_table_name("page_visits")
+                && is_table_name("_x")
+                && !is_table_name("1x")
+                && !is_table_name("a-b")
+        );
     }
 }

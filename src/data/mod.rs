@@ -155,7 +155,7 @@ impl Database {
         // normalised to UTC `TIMESTAMP` (the bundled DuckDB has no ICU, and
         // `date_trunc` on TIMESTAMPTZ would reach for it) and pinned types
         // can be applied to formats without a `types` option.
-        let described = self.describe(&format!("SELECT * FROM {reader}")).map_err(fail)?;
+        let described = self.describe(&format!("SELECT * FROM {reader}")).map_err(&fail)?;
         for column in pinned.keys() {
             if !described.iter().any(|(name, _)| name == column) {
                 bail!(
@@ -189,7 +189,7 @@ impl Database {
         };
         self.conn
             .execute_batch(&format!("CREATE TABLE {} AS {select}", ident(&source.table)))
-            .map_err(fail)?;
+            .map_err(&fail)?;
         let rows: u64 = self
             .conn
             .query_row(&format!("SELECT count(*) FROM {}", ident(&source.table)), [], |r| r.get::<_, i64>(0))

@@ -108,13 +108,10 @@ fn convert(value: ValueRef<'_>, column: &Column) -> Result<Value> {
         ValueRef::Float(f) => Value::Float(f.into()),
         ValueRef::Double(f) => Value::Float(f),
         ValueRef::Decimal(d) => {
-            let text = d.to_string();
-            let f: f64 =
-                text.parse().map_err(|_| anyhow!("column `{}`: bad decimal `{text}`", column.name))?;
-            if column.ty == ColumnType::Integer && f.fract() == 0.0 && f.abs() < 9.0e15 {
-                Value::Int(f as i64)
+            if d.scale() == 0 {
+                int_or_float(d.value())
             } else {
-                Value::Float(f)
+                Value::Float(d.value() as f64 / 10f64.powi(d.scale() as i32))
             }
         }
         ValueRef::Timestamp(unit, t) => Value::Timestamp(unit.to_micros(t)),

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Build-time benchmark: generates the sample exports at several scales and
+# builds the default site over each with the release binary, printing wall
+# time and peak memory (from /usr/bin/time -v) as a table.
+#
+#   bench/build.sh            # scales 1 10 100
+#   bench/build.sh 1 10       # only these scales
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tally-target}"
+cargo build --release --quiet
+tally="$CARGO_TARGET_DIR/release/tally"
+scales=("$@")
+[ ${#scales[@]} -eq 0 ] && scales=(1 10 100)
+work="$(mktemp -d "${TMPDIR:-/tmp}/tally-bench.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+printf '| scale | page visits | export size | sample write (s) | build wall (s) | build peak RSS (MB) | rebuild wall (s) |\n'
+printf '|---:|---:|---:|---:|---:|---:|---:|\n'
+for scale in "${scales[@]}"; do
+  data="$work/data-$scale"
+  start=$(date +%s%N)
+  "$tally" sample --out "$data" --scale "$scale" >/dev/null
+  sample_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  visits=$(( $(cat "$data"/page_visits/*.csv | wc -l) - $(ls "$data"/page_visits/*.csv | wc -l) ))
+  size=$(du -sh "$data" | cut -f1)
+  measure() {
+    /usr/bin/time -v "$tally" build --data-dir "$data" -o "$work/site-$scale" --force >/dev/null 2>"$work/time.txt"
+    wall=$(grep 'Elapsed (wall clock)' "$work/time.txt" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+    rss=$(grep 'Maximum resident' "$work/time.txt" | awk '{print int($NF/1024)}')
+  }
+  measure; cold_wall=$wall; cold_rss=$rss
+  measure; warm_wall=$wall
+  printf '| %s | %s | %s | %.2f | %.2f | %s | %.2f |\n' "$scale" "$visits" "$size" "$(echo "$sample_ms" | awk '{print $1/1000}')" "$cold_wall" "$cold_rss" "$warm_wall"
+done
