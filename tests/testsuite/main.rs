@@ -3,6 +3,7 @@
 
 mod browser;
 mod build;
+mod catalogue;
 mod errors;
 mod fuzz;
 mod util;
