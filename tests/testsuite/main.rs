@@ -6,4 +6,5 @@ mod build;
 mod catalogue;
 mod errors;
 mod fuzz;
+mod sample;
 mod util;
