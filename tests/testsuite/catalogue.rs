@@ -758,16 +758,24 @@ fn rows_after_the_as_of_date_change_nothing() {
     let mut dropped = 0;
     for (table, settings) in config["tables"].as_table().unwrap() {
         let Some(column) = settings.get("time_column").and_then(|c| c.as_str()) else { continue };
-        let files: Vec<String> = if table == "page_visits" {
-            ["2025-12.csv", "2026-01.csv", "2026-03.csv"]
-                .iter()
-                .map(|f| format!("data/page_visits/{f}"))
-                .collect()
-        } else if table == "ai_invocations" {
-            vec![format!("data/{table}.jsonl")]
+        // The table's file, or every file of its folder.
+        let folder = trimmed.path(&format!("data/{table}"));
+        let files: Vec<String> = if folder.is_dir() {
+            let mut names: Vec<String> = std::fs::read_dir(&folder)
+                .unwrap()
+                .map(|e| format!("data/{table}/{}", e.unwrap().file_name().to_string_lossy()))
+                .collect();
+            names.sort();
+            names
         } else {
-            vec![format!("data/{table}.csv")]
+            std::fs::read_dir(trimmed.path("data"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name.split('.').next() == Some(table.as_str()))
+                .map(|name| format!("data/{name}"))
+                .collect()
         };
+        assert!(!files.is_empty(), "no file for table {table}");
         for rel in files {
             let text = trimmed.read(&rel);
             let mut lines = text.lines();
