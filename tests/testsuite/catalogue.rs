@@ -91,12 +91,15 @@ fn column_names(site: &TestSite, tab: &str, report: &str) -> Vec<String> {
         .collect()
 }
 
+/// A tab's id and title, and its reports' ids and titles.
+type TabIds<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
+
 #[test]
 fn the_catalogue_has_the_contracted_tabs_reports_and_titles() {
     let site = catalogue_site();
     site.build_ok(&[]);
     let manifest = site.json("public/api/index.json");
-    let tabs: Vec<(&str, &str, Vec<(&str, &str)>)> = manifest["tabs"]
+    let tabs: Vec<TabIds> = manifest["tabs"]
         .as_array()
         .unwrap()
         .iter()
@@ -110,7 +113,7 @@ fn the_catalogue_has_the_contracted_tabs_reports_and_titles() {
             (tab["id"].as_str().unwrap(), tab["title"].as_str().unwrap(), reports)
         })
         .collect();
-    let expected: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
+    let expected: Vec<TabIds> = vec![
         (
             "users-activity",
             "Users activity",
