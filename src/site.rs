@@ -225,6 +225,8 @@ impl Site {
         }
         let cache_dir = self.root.join(".tally-cache").join("charts");
         let rendered = chart::render_charts(&jobs, Some(&cache_dir))?;
+        // Keep the cache to this build's charts, so it never grows without bound.
+        chart::prune_cache(&cache_dir, &jobs)?;
         for (i, chart) in owners.into_iter().zip(rendered) {
             if !chart.svg.is_empty() {
                 outputs[i].chart = Some(chart);

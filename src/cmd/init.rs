@@ -8,8 +8,47 @@ use anyhow::{bail, Context, Result};
 use crate::cli::InitArgs;
 use crate::sample::{write_sample, SampleOptions, DEFAULT_SEED};
 
+/// `(path, text)` of a file of the default site, embedded at compile time.
+macro_rules! site_file {
+    ($path:literal) => {
+        ($path, include_str!(concat!("../../", $path)))
+    };
+}
+
 /// The default site's config and queries, embedded at compile time.
-const SITE_FILES: &[(&str, &str)] = &[("site.toml", include_str!("../../site.toml"))];
+const SITE_FILES: &[(&str, &str)] = &[
+    site_file!("site.toml"),
+    site_file!("queries/users-activity/monthly-active-seats.sql"),
+    site_file!("queries/users-activity/activated-seats-log.sql"),
+    site_file!("queries/users-activity/most-engaged-teams.sql"),
+    site_file!("queries/users-activity/least-engaged-teams.sql"),
+    site_file!("queries/users-activity/least-engaged-users.sql"),
+    site_file!("queries/users-activity/latest-logins.sql"),
+    site_file!("queries/users-activity/popular-pages-members.sql"),
+    site_file!("queries/users-activity/popular-pages-admins.sql"),
+    site_file!("queries/users-activity/member-page-visits.sql"),
+    site_file!("queries/users-activity/admin-page-visits.sql"),
+    site_file!("queries/entities/monthly-entities.sql"),
+    site_file!("queries/entities/total-entities.sql"),
+    site_file!("queries/entities/entities-by-blueprint.sql"),
+    site_file!("queries/entities/entities-log-by-organization.sql"),
+    site_file!("queries/actions-automations/api-and-automation-triggers.sql"),
+    site_file!("queries/actions-automations/monthly-automation-runs.sql"),
+    site_file!("queries/actions-automations/automation-runs-log.sql"),
+    site_file!("queries/actions-automations/monthly-action-runs.sql"),
+    site_file!("queries/actions-automations/top-actions.sql"),
+    site_file!("queries/actions-automations/actions-by-organization.sql"),
+    site_file!("queries/actions-automations/actions-by-user.sql"),
+    site_file!("queries/actions-automations/actions-by-role.sql"),
+    site_file!("queries/actions-automations/actions-by-team.sql"),
+    site_file!("queries/data-sources/monthly-data-sources.sql"),
+    site_file!("queries/data-sources/total-data-sources.sql"),
+    site_file!("queries/data-sources/data-sources-log.sql"),
+    site_file!("queries/ai-mcp/monthly-ai-interactions.sql"),
+    site_file!("queries/ai-mcp/monthly-mcp-calls.sql"),
+    site_file!("queries/ai-mcp/ai-invocations-by-source.sql"),
+    site_file!("queries/ai-mcp/ai-mcp-usage-per-user.sql"),
+];
 
 /// Scaffolds a site.
 pub fn run(args: InitArgs) -> Result<()> {
@@ -41,4 +80,25 @@ fn write(dir: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
             .with_context(|| format!("failed to create `{}`", parent.display()))?;
     }
     std::fs::write(&path, bytes).with_context(|| format!("failed to write `{}`", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SITE_FILES;
+    use crate::config::Config;
+
+    #[test]
+    fn embeds_every_query_the_default_site_names() {
+        let config = Config::parse(SITE_FILES[0].1, "site.toml").unwrap();
+        for (tab, report) in config.reports() {
+            let file = report.sql_file.as_ref().expect("the default site keeps its SQL in files");
+            let file = file.to_str().unwrap();
+            assert!(
+                SITE_FILES.iter().any(|(path, _)| *path == file),
+                "{}/{}: `{file}` is not embedded in SITE_FILES",
+                tab.id,
+                report.id
+            );
+        }
+    }
 }

@@ -3,9 +3,10 @@
 
 use serde::Serialize;
 
-use crate::config::{ChartKind, Config, Display, ReportConfig, TabConfig, Width};
+use crate::config::{Config, Display, ReportConfig, TabConfig, Width};
 use crate::date::Date;
 use crate::export::XLSX_MAX_DATA_ROWS;
+use crate::render::chart;
 use crate::report::{ColumnType, ReportOutput, ResultTable, Value};
 
 /// The site-wide part of every page.
@@ -248,64 +249,6 @@ pub fn headline_number(report: &ReportConfig, table: &ResultTable) -> Option<Num
     })
 }
 
-/// One sentence describing a chart, for its text alternative.
-pub fn chart_summary(report: &ReportConfig, table: &ResultTable) -> String {
-    let Some(chart) = &report.chart else { return String::new() };
-    if table.rows.is_empty() {
-        return "No data for this period.".into();
-    }
-    let x = table.column_index(&chart.x);
-    let y = chart.y.first().and_then(|c| table.column_index(c));
-    let (Some(x), Some(y)) = (x, y) else { return String::new() };
-    let label = |v: &Value| match v {
-        Value::Date(d) if chart.date_format.as_deref() != Some("day") => d.month_label(),
-        other => other.to_display(),
-    };
-    match chart.kind {
-        ChartKind::Pie | ChartKind::Donut | ChartKind::HorizontalBar => {
-            let total: f64 = table.rows.iter().filter_map(|r| r[y].as_f64()).sum();
-            let top = table
-                .rows
-                .iter()
-                .max_by(|a, b| {
-                    let (a, b) = (a[y].as_f64().unwrap_or(0.0), b[y].as_f64().unwrap_or(0.0));
-                    a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal)
-                })
-                .expect("rows is not empty");
-            format!(
-                "{} categories. Largest: {} with {} of {}.",
-                table.rows.len(),
-                label(&top[x]),
-                top[y].to_display(),
-                Value::Float(total).to_display()
-            )
-        }
-        _ if chart.series.is_some() => {
-            let last = table.rows.last().expect("rows is not empty");
-            let period = &last[x];
-            let total: f64 =
-                table.rows.iter().filter(|r| &r[x] == period).filter_map(|r| r[y].as_f64()).sum();
-            format!("Latest ({}): {} in all.", label(period), Value::Float(total).to_display())
-        }
-        _ => {
-            let number = headline_number(report, table);
-            let last = table.rows.last().expect("rows is not empty");
-            match number {
-                Some(n) => format!(
-                    "{} rows from {} to {}. Latest ({}): {}{}.",
-                    table.rows.len(),
-                    label(&table.rows[0][x]),
-                    label(&last[x]),
-                    label(&last[x]),
-                    n.value,
-                    n.change.map(|c| format!(", {c} on the previous")).unwrap_or_default()
-                ),
-                None => String::new(),
-            }
-        }
-    }
-}
-
 /// Builds a report card.
 pub fn report_view(output: &ReportOutput, page_rows: usize) -> ReportView {
     let report = &output.report;
@@ -330,7 +273,7 @@ pub fn report_view(output: &ReportOutput, page_rows: usize) -> ReportView {
         ChartView {
             svg: c.svg.clone(),
             option_json: escape_script_json(&c.option_json),
-            summary: chart_summary(report, table),
+            summary: config.map(|c| chart::summarize(c, table)).unwrap_or_default(),
             width: config.map(|c| c.width).unwrap_or(640),
             height: config.map(|c| c.height).unwrap_or(320),
         }

@@ -21,6 +21,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 pub const BUILTIN_ASSETS: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../../themes/default/static/style.css")),
     ("site.js", include_bytes!("../../themes/default/static/site.js")),
+    ("charts.js", include_bytes!("../../themes/default/static/charts.js")),
 ];
 
 /// Loads the templates: built-ins, then `<theme_dir>/templates`, then

@@ -199,3 +199,45 @@ fn keep_going_builds_the_rest_and_marks_the_failure() {
     let manifest = site.json("public/api/index.json");
     assert!(manifest["tabs"][1]["reports"][2]["error"].as_str().unwrap().contains("teamz"));
 }
+
+#[test]
+fn an_interrupted_build_leaves_the_previous_site() {
+    let site = TestSite::new("basic");
+    site.build_ok(&[]);
+    let mut before = site.snapshot_tree("public");
+    // A big events table makes the next build take long enough to interrupt.
+    let mut big = String::from("kind,amount\n");
+    for i in 0..2_000_000 {
+        big.push_str(&format!("k{},{}\n", i % 97, i % 1000));
+    }
+    site.write("data/events/2026-03.csv", &big);
+    for delay_ms in [150, 600, 1200] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+            .arg("build")
+            .current_dir(site.root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        // SIGTERM, as a scheduler or `kill` would send.
+        let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let status = child.wait().unwrap();
+        if status.success() {
+            // The build beat the signal: its site is complete and is now
+            // the one a later interrupted build must leave alone.
+            before = site.snapshot_tree("public");
+            continue;
+        }
+        assert_eq!(before, site.snapshot_tree("public"), "interrupted after {delay_ms} ms");
+    }
+}
+
+#[test]
+fn a_stray_staging_folder_is_removed_by_the_next_build() {
+    let site = TestSite::new("basic");
+    site.write(".public.tally-staging/half-written.html", "<p>half");
+    site.build_ok(&[]);
+    assert!(!site.path(".public.tally-staging").exists());
+    assert!(site.path("public/index.html").is_file());
+}

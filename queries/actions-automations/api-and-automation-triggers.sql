@@ -1,0 +1,9 @@
+-- Actions triggered via API + automation triggers: runs in the current year
+-- (from 1 January of the as-of year to the as-of date) that no one started
+-- from the UI: runs with trigger `api` or `automation`, and every automation
+-- run. The change is the runs added this month (the as-of month).
+SELECT count(*) AS runs,
+    count(*) FILTER (WHERE started_at >= month_start()) AS change
+FROM action_runs
+WHERE started_at >= year_start() AND started_at < as_of_end()
+    AND (trigger IN ('api', 'automation') OR run_type = 'automation')

@@ -1,0 +1,70 @@
+//! The chart cache: `<key>.svg` and `<key>.png` in a folder outside the
+//! output, where `<key>` is the job's content hash (`ChartJob::cache_key`).
+//! Files are written under a temporary name and renamed into place, so an
+//! interrupted build never leaves a half-written entry behind.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::ErrorKind;
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+
+/// The cached SVG and PNG of `key`, if both are there.
+pub(crate) fn load(dir: &Path, key: &str) -> Result<Option<(String, Vec<u8>)>> {
+    let svg = match fs::read_to_string(dir.join(format!("{key}.svg"))) {
+        Ok(svg) => svg,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", dir.display())),
+    };
+    match fs::read(dir.join(format!("{key}.png"))) {
+        Ok(png) => Ok(Some((svg, png))),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read `{}`", dir.display())),
+    }
+}
+
+/// Stores a rendered chart under `key`.
+pub(crate) fn store(dir: &Path, key: &str, svg: &str, png: &[u8]) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    // The PNG first: `load` needs both, and the SVG is looked up first.
+    write_atomic(dir, &format!("{key}.png"), png)?;
+    write_atomic(dir, &format!("{key}.svg"), svg.as_bytes())
+}
+
+fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    fs::write(&tmp, bytes).with_context(|| format!("cannot write `{}`", tmp.display()))?;
+    fs::rename(&tmp, &path).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// Deletes `<key>.svg`/`<key>.png` files whose key is not in `keep`, and
+/// temporary files left by an interrupted build.
+pub(crate) fn prune(dir: &Path, keep: &HashSet<String>) -> Result<usize> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", dir.display())),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read `{}`", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let stale = match name.rsplit_once('.') {
+            Some((key, "svg" | "png")) => is_key(key) && !keep.contains(key),
+            Some((_, "tmp")) => name.starts_with('.'),
+            _ => false,
+        };
+        if stale {
+            let path = entry.path();
+            fs::remove_file(&path).with_context(|| format!("cannot remove `{}`", path.display()))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+fn is_key(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}

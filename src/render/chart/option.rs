@@ -1,0 +1,613 @@
+//! The ECharts option of a report's chart, built with charming from the
+//! report's `ResultTable`.
+//!
+//! Values stay numbers in the option; how they are shown (axis labels,
+//! tooltips) is named by a marker string such as `tally:number:compact` in a
+//! `formatter`/`valueFormatter` key. JSON cannot hold functions, so both the
+//! build-time renderer and the browser turn the markers into functions with
+//! the same code (`tallyCharts.hydrate` in `themes/default/static/charts.js`).
+
+use std::collections::HashMap;
+
+use anyhow::{bail, Result};
+use charming::component::{Axis, Grid, Legend, Title};
+use charming::datatype::{CompositeValue, DataPoint, DataPointItem, NumericValue};
+use charming::element::{
+    AreaStyle, AxisLabel, AxisType, Formatter, ItemStyle, Label, LabelPosition, LineStyle, Sampling,
+    SplitLine, TextStyle, Tooltip, Trigger,
+};
+use charming::series::{Bar, Line, Pie};
+use charming::Chart;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::config::{ChartConfig, ChartKind};
+use crate::date::Date;
+use crate::report::{Column, ResultTable, Value};
+
+/// Colours and fonts of charts; the theme sets them so charts match the page.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChartTheme {
+    /// Series colours, in order.
+    pub palette: Vec<String>,
+    /// The font family of every text. The PNG is drawn with the DejaVu fonts
+    /// built into tally, so this should stay `DejaVu Sans` unless the SVG is
+    /// only ever shown on pages that ship the named font.
+    pub font_family: String,
+    /// The CSS fallback after `font_family` (for the SVG in a browser).
+    pub font_fallback: String,
+    /// Titles, legend and labels.
+    pub text_color: String,
+    /// Axis labels, axis lines and the subtitle.
+    pub muted_color: String,
+    /// Horizontal grid lines.
+    pub grid_color: String,
+    /// The image background (the PNG is not transparent).
+    pub background: String,
+    /// Base font size in pixels.
+    pub font_size: f64,
+}
+
+impl Default for ChartTheme {
+    /// The default theme: the Okabe-Ito palette, which stays distinguishable
+    /// for the common forms of colour blindness, in an order that keeps the
+    /// low-contrast yellow for the seventh series.
+    fn default() -> Self {
+        ChartTheme {
+            palette: ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+                .map(String::from)
+                .to_vec(),
+            font_family: "DejaVu Sans".into(),
+            font_fallback: "sans-serif".into(),
+            text_color: "#1f2328".into(),
+            muted_color: "#57606a".into(),
+            grid_color: "#e5e7eb".into(),
+            background: "#ffffff".into(),
+            font_size: 12.0,
+        }
+    }
+}
+
+impl ChartTheme {
+    /// The CSS font-family list: `DejaVu Sans, sans-serif`.
+    pub fn font_stack(&self) -> String {
+        if self.font_fallback.is_empty() {
+            self.font_family.clone()
+        } else {
+            format!("{}, {}", self.font_family, self.font_fallback)
+        }
+    }
+}
+
+/// Checks that every column the chart names is in `columns` (names only, so
+/// it also works on columns whose types are not known yet, as in `tally
+/// check`; `build_option` checks that value columns hold numbers).
+pub fn check_columns(chart: &ChartConfig, columns: &[Column]) -> Result<()> {
+    let available = || columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+    let named = std::iter::once(&chart.x).chain(chart.series.iter()).chain(chart.y.iter());
+    for name in named {
+        if !columns.iter().any(|c| &c.name == name) {
+            bail!("chart names column `{name}` that the query does not return (it returns: {})", available());
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the chart's value columns hold numbers.
+fn check_value_types(chart: &ChartConfig, columns: &[Column]) -> Result<()> {
+    for name in &chart.y {
+        let column = columns.iter().find(|c| &c.name == name).expect("checked above");
+        if !column.ty.is_numeric() {
+            bail!(
+                "chart value column `{name}` holds {} values, not numbers",
+                serde_json::to_value(column.ty)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Builds the ECharts option of a chart over a result, in the default theme.
+pub fn build_option(chart: &ChartConfig, table: &ResultTable) -> Result<serde_json::Value> {
+    build_option_with_theme(chart, table, &ChartTheme::default())
+}
+
+/// Builds the ECharts option of a chart over a result, in `theme`.
+pub fn build_option_with_theme(
+    chart: &ChartConfig,
+    table: &ResultTable,
+    theme: &ChartTheme,
+) -> Result<serde_json::Value> {
+    check_columns(chart, &table.columns)?;
+    check_value_types(chart, &table.columns)?;
+    let data = ChartData::from_table(chart, table)?;
+    let number = format!("tally:number:{}", chart.number_format);
+
+    let mut option = Chart::new()
+        .animation(false)
+        .background_color(theme.background.as_str())
+        .color(theme.palette.iter().map(String::as_str).collect());
+
+    let has_title = chart.title.is_some() || chart.subtitle.is_some();
+    if has_title {
+        let mut title = Title::new()
+            .left("left")
+            .top(0)
+            .text_style(text(theme, theme.text_color.as_str(), theme.font_size + 4.0).font_weight("bold"))
+            .subtext_style(text(theme, theme.muted_color.as_str(), theme.font_size));
+        if let Some(t) = &chart.title {
+            title = title.text(t.as_str());
+        }
+        if let Some(s) = &chart.subtitle {
+            title = title.subtext(s.as_str());
+        }
+        option = option.title(title);
+    }
+    // Vertical space taken by the title block, so the legend and plot start
+    // below it.
+    let title_height = match (&chart.title, &chart.subtitle) {
+        (Some(_), Some(_)) => 46.0,
+        (Some(_), None) => 28.0,
+        (None, Some(_)) => 22.0,
+        (None, None) => 0.0,
+    };
+
+    match chart.kind {
+        ChartKind::Pie | ChartKind::Donut => {
+            let radius = if chart.kind == ChartKind::Donut {
+                CompositeValue::from(vec!["40%", "65%"])
+            } else {
+                CompositeValue::from("65%")
+            };
+            let center_y = if has_title { "57%" } else { "50%" };
+            let items: Vec<DataPoint> = data
+                .categories
+                .iter()
+                .zip(&data.series[0].values)
+                .filter_map(|(name, v)| v.map(|v| DataPoint::Item(DataPointItem::new(v).name(name.as_str()))))
+                .collect();
+            let pie = Pie::new()
+                .name(data.series[0].name.as_str())
+                .radius(radius)
+                .center(CompositeValue::from(vec!["50%", center_y]))
+                .avoid_label_overlap(true)
+                .label(
+                    Label::new()
+                        .formatter("{b}: {d}%")
+                        .color(theme.text_color.as_str())
+                        .font_size(theme.font_size),
+                )
+                .item_style(ItemStyle::new().border_color(theme.background.as_str()).border_width(1))
+                .data(items);
+            option = option
+                .tooltip(Tooltip::new().trigger(Trigger::Item).value_formatter(number.as_str()))
+                .series(pie);
+        }
+        kind => {
+            let horizontal = kind == ChartKind::HorizontalBar;
+            let is_line = matches!(kind, ChartKind::Line | ChartKind::Area);
+            let mut category_axis = Axis::new()
+                .type_(AxisType::Category)
+                .data(data.categories.clone())
+                .axis_label(axis_label(theme));
+            if is_line {
+                category_axis = category_axis.boundary_gap(false);
+            }
+            if horizontal {
+                // First row at the top, as in the table.
+                category_axis = category_axis.inverse(true);
+            }
+            let value_axis = Axis::new()
+                .type_(AxisType::Value)
+                .axis_label(axis_label(theme).formatter(Formatter::String(number.clone())))
+                .split_line(SplitLine::new().line_style(LineStyle::new().color(theme.grid_color.as_str())));
+            let (x_axis, y_axis) =
+                if horizontal { (value_axis, category_axis) } else { (category_axis, value_axis) };
+            // Symbols on hundreds of points are noise; keep them for short series.
+            let show_symbol = data.categories.len() <= 31;
+            // A single series of a few bars reads best with its values on
+            // the bars; the labels sit past the bar ends, so the plot leaves
+            // room for them beyond the longest bar.
+            let show_values = matches!(kind, ChartKind::Bar | ChartKind::HorizontalBar)
+                && data.series.len() == 1
+                && data.categories.len() <= 12;
+            let (label_right, label_top) = match (show_values, horizontal) {
+                (false, _) => (0.0, 0.0),
+                (true, true) => (48.0, 0.0),
+                (true, false) => (0.0, 16.0),
+            };
+            let show_legend = data.series.len() > 1;
+            let legend_height = if show_legend { 28.0 } else { 0.0 };
+            if show_legend {
+                option = option.legend(Legend::new().top(title_height).left("center").text_style(text(
+                    theme,
+                    theme.text_color.as_str(),
+                    theme.font_size,
+                )));
+            }
+            option = option
+                .tooltip(Tooltip::new().trigger(Trigger::Axis).value_formatter(number.as_str()))
+                .grid(
+                    Grid::new()
+                        .left(8)
+                        .right(24.0 + label_right)
+                        .bottom(8)
+                        .top(title_height + legend_height + 12.0 + label_top)
+                        .contain_label(true),
+                )
+                .x_axis(x_axis)
+                .y_axis(y_axis);
+            for series in &data.series {
+                let values: Vec<DataPoint> = series.values.iter().map(|v| DataPoint::from(*v)).collect();
+                match kind {
+                    ChartKind::Line | ChartKind::Area => {
+                        let mut line =
+                            Line::new().name(series.name.as_str()).show_symbol(show_symbol).data(values);
+                        if data.categories.len() > 1000 {
+                            // More points than pixels: ECharts keeps the
+                            // shape (largest-triangle sampling) and draws
+                            // a fraction of them.
+                            line = line.sampling(Sampling::Lttb);
+                        }
+                        if kind == ChartKind::Area {
+                            // Overlapping fills mix into mud; fainter when
+                            // there are several.
+                            let opacity = if data.series.len() > 1 { 0.12 } else { 0.25 };
+                            line = line.area_style(AreaStyle::new().opacity(opacity));
+                        }
+                        option = option.series(line);
+                    }
+                    _ => {
+                        let mut bar = Bar::new().name(series.name.as_str()).data(values);
+                        if kind == ChartKind::StackedBar {
+                            bar = bar.stack("total");
+                        } else if show_values {
+                            bar = bar.label(
+                                Label::new()
+                                    .show(true)
+                                    .position(if horizontal {
+                                        LabelPosition::Right
+                                    } else {
+                                        LabelPosition::Top
+                                    })
+                                    .formatter(Formatter::String(number.clone()))
+                                    .color(theme.text_color.as_str())
+                                    .font_size(theme.font_size),
+                            );
+                        }
+                        option = option.series(bar);
+                    }
+                }
+            }
+        }
+    }
+
+    let mut value = serde_json::to_value(&option)?;
+    if matches!(chart.kind, ChartKind::Pie | ChartKind::Donut) {
+        // Shares to one decimal (`12.8%`), not ECharts' default two.
+        value["series"][0]["percentPrecision"] = json!(1);
+    }
+    // charming's `AxisLineStyle` is the gauge's (colour segments), so the
+    // category axis line is styled here.
+    for axis in ["xAxis", "yAxis"] {
+        if value[axis]["type"] == "category" {
+            value[axis]["axisLine"] = json!({ "lineStyle": { "color": theme.muted_color } });
+        }
+    }
+    // charming's `Chart` has no top-level `textStyle`; it sets the font of
+    // every text that does not set its own.
+    value["textStyle"] = json!({
+        "fontFamily": theme.font_stack(),
+        "fontSize": theme.font_size,
+        "color": theme.text_color,
+    });
+    Ok(value)
+}
+
+fn text(theme: &ChartTheme, color: &str, size: f64) -> TextStyle {
+    TextStyle::new().color(color).font_size(size).font_family(theme.font_stack().as_str())
+}
+
+fn axis_label(theme: &ChartTheme) -> AxisLabel {
+    AxisLabel::new()
+        .color(theme.muted_color.as_str())
+        .font_size(theme.font_size)
+        .font_family(theme.font_stack().as_str())
+}
+
+/// A chart's data: category labels and one value list per series, aligned.
+#[derive(Debug, PartialEq)]
+pub(super) struct ChartData {
+    pub(super) categories: Vec<String>,
+    pub(super) series: Vec<SeriesData>,
+}
+
+/// One series: its name and a value (or gap) per category.
+#[derive(Debug, PartialEq)]
+pub(super) struct SeriesData {
+    pub(super) name: String,
+    pub(super) values: Vec<Option<NumericValue>>,
+}
+
+impl ChartData {
+    pub(super) fn from_table(chart: &ChartConfig, table: &ResultTable) -> Result<ChartData> {
+        let index =
+            |name: &str| table.columns.iter().position(|c| c.name == name).expect("columns were checked");
+        let x = index(&chart.x);
+        let date_format = chart.date_format.as_deref();
+        match &chart.series {
+            None => {
+                let categories = table.rows.iter().map(|row| label(&row[x], date_format)).collect();
+                let series = chart
+                    .y
+                    .iter()
+                    .map(|name| {
+                        let i = index(name);
+                        SeriesData {
+                            name: name.clone(),
+                            values: table.rows.iter().map(|row| number(&row[i])).collect(),
+                        }
+                    })
+                    .collect();
+                Ok(ChartData { categories, series })
+            }
+            Some(split) => {
+                // Long format: categories and series in order of first
+                // appearance; a (category, series) pair missing from the
+                // result is a gap, and repeated pairs are summed.
+                let s = index(split);
+                let y = index(&chart.y[0]);
+                let mut categories: Vec<String> = Vec::new();
+                let mut category_index: HashMap<String, usize> = HashMap::new();
+                let mut series: Vec<SeriesData> = Vec::new();
+                let mut series_index: HashMap<String, usize> = HashMap::new();
+                let mut cells: Vec<(usize, usize, Option<NumericValue>)> = Vec::new();
+                for row in &table.rows {
+                    let category = label(&row[x], date_format);
+                    let c = *category_index.entry(category.clone()).or_insert_with(|| {
+                        categories.push(category);
+                        categories.len() - 1
+                    });
+                    let name = label(&row[s], None);
+                    let k = *series_index.entry(name.clone()).or_insert_with(|| {
+                        series.push(SeriesData { name, values: Vec::new() });
+                        series.len() - 1
+                    });
+                    cells.push((k, c, number(&row[y])));
+                }
+                for data in &mut series {
+                    data.values = vec![None; categories.len()];
+                }
+                for (k, c, v) in cells {
+                    let slot = &mut series[k].values[c];
+                    *slot = match (*slot, v) {
+                        (None, v) => v,
+                        (old, None) => old,
+                        (Some(a), Some(b)) => Some(add(a, b)),
+                    };
+                }
+                Ok(ChartData { categories, series })
+            }
+        }
+    }
+}
+
+fn add(a: NumericValue, b: NumericValue) -> NumericValue {
+    match (a, b) {
+        (NumericValue::Integer(a), NumericValue::Integer(b)) => match a.checked_add(b) {
+            Some(sum) => NumericValue::Integer(sum),
+            None => NumericValue::Float(a as f64 + b as f64),
+        },
+        (a, b) => NumericValue::Float(as_f64(a) + as_f64(b)),
+    }
+}
+
+pub(super) fn as_f64(v: NumericValue) -> f64 {
+    match v {
+        NumericValue::Integer(i) => i as f64,
+        NumericValue::Float(f) => f,
+    }
+}
+
+/// A cell as a chart value; NULL (and NaN) is a gap.
+fn number(value: &Value) -> Option<NumericValue> {
+    match value {
+        Value::Int(i) => Some(NumericValue::Integer(*i)),
+        Value::Float(f) if f.is_finite() => Some(NumericValue::Float(*f)),
+        _ => None,
+    }
+}
+
+/// A cell as a category or series label.
+fn label(value: &Value, date_format: Option<&str>) -> String {
+    match value {
+        Value::Null => "(none)".into(),
+        Value::Date(d) => date_label(*d, date_format),
+        Value::Timestamp(micros) => match date_format {
+            Some(_) => date_label(Date(micros.div_euclid(86_400_000_000) as i32), date_format),
+            None => {
+                let s = crate::date::format_timestamp(*micros);
+                format!("{} {}", &s[..10], &s[11..16])
+            }
+        },
+        other => other.to_plain(),
+    }
+}
+
+fn date_label(date: Date, format: Option<&str>) -> String {
+    match format {
+        Some("month") => date.month_label(),
+        Some("year") => date.ymd().0.to_string(),
+        _ => date.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ChartKind;
+    use crate::report::ColumnType;
+
+    pub(crate) fn chart(kind: ChartKind, x: &str, y: &[&str], series: Option<&str>) -> ChartConfig {
+        ChartConfig {
+            kind,
+            x: x.into(),
+            y: y.iter().map(|s| s.to_string()).collect(),
+            series: series.map(str::to_owned),
+            title: None,
+            subtitle: None,
+            number_format: "integer".into(),
+            date_format: None,
+            width: 640,
+            height: 320,
+        }
+    }
+
+    fn col(name: &str, ty: ColumnType) -> Column {
+        Column { name: name.into(), ty }
+    }
+
+    fn wide() -> ResultTable {
+        let d = |m| Value::Date(Date::from_ymd(2026, m, 1).unwrap());
+        ResultTable {
+            columns: vec![
+                col("month", ColumnType::Date),
+                col("active_seats", ColumnType::Integer),
+                col("invited", ColumnType::Float),
+            ],
+            rows: vec![
+                vec![d(10), Value::Int(10), Value::Float(1.5)],
+                vec![d(11), Value::Int(12), Value::Null],
+            ],
+        }
+    }
+
+    #[test]
+    fn missing_column_is_named_with_the_available_ones() {
+        let c = chart(ChartKind::Line, "month", &["seats"], None);
+        let err = check_columns(&c, &wide().columns).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "chart names column `seats` that the query does not return \
+             (it returns: month, active_seats, invited)"
+        );
+        let c = chart(ChartKind::Line, "day", &["active_seats"], None);
+        assert!(check_columns(&c, &wide().columns).unwrap_err().to_string().contains("`day`"));
+        let c = chart(ChartKind::Line, "month", &["active_seats"], Some("team"));
+        assert!(check_columns(&c, &wide().columns).unwrap_err().to_string().contains("`team`"));
+        assert!(build_option(&c, &wide()).is_err());
+    }
+
+    #[test]
+    fn text_value_column_is_rejected() {
+        let c = chart(ChartKind::Bar, "active_seats", &["month"], None);
+        // Names alone pass (`tally check` knows no types)...
+        check_columns(&c, &wide().columns).unwrap();
+        // ...the option needs numbers.
+        let err = build_option(&c, &wide()).unwrap_err().to_string();
+        assert_eq!(err, "chart value column `month` holds date values, not numbers");
+    }
+
+    #[test]
+    fn wide_format_month_labels_and_gaps() {
+        let mut c = chart(ChartKind::Line, "month", &["active_seats", "invited"], None);
+        c.date_format = Some("month".into());
+        c.number_format = "compact".into();
+        let o = build_option(&c, &wide()).unwrap();
+        assert_eq!(o["animation"], json!(false));
+        assert_eq!(o["xAxis"]["data"], json!(["Oct 2026", "Nov 2026"]));
+        assert_eq!(o["series"][0]["name"], json!("active_seats"));
+        assert_eq!(o["series"][0]["data"], json!([10, 12]));
+        assert_eq!(o["series"][1]["data"], json!([1.5, null]));
+        assert_eq!(o["series"][0]["type"], json!("line"));
+        assert_eq!(o["yAxis"]["axisLabel"]["formatter"], json!("tally:number:compact"));
+        assert_eq!(o["tooltip"]["valueFormatter"], json!("tally:number:compact"));
+        assert_eq!(o["textStyle"]["fontFamily"], json!("DejaVu Sans, sans-serif"));
+        assert_eq!(o["color"][0], json!("#0072B2"));
+        assert!(o.get("title").is_none());
+        // Two series: a legend.
+        assert!(o.get("legend").is_some());
+    }
+
+    #[test]
+    fn long_format_splits_rows_into_aligned_series() {
+        let t = ResultTable {
+            columns: vec![
+                col("day", ColumnType::Text),
+                col("source", ColumnType::Text),
+                col("n", ColumnType::Integer),
+            ],
+            rows: vec![
+                vec![Value::Text("mon".into()), Value::Text("web".into()), Value::Int(3)],
+                vec![Value::Text("mon".into()), Value::Text("api".into()), Value::Int(4)],
+                vec![Value::Text("tue".into()), Value::Text("api".into()), Value::Int(5)],
+                vec![Value::Text("tue".into()), Value::Text("api".into()), Value::Int(1)],
+            ],
+        };
+        let c = chart(ChartKind::StackedBar, "day", &["n"], Some("source"));
+        let o = build_option(&c, &t).unwrap();
+        assert_eq!(o["xAxis"]["data"], json!(["mon", "tue"]));
+        assert_eq!(o["series"][0]["name"], json!("web"));
+        assert_eq!(o["series"][0]["data"], json!([3, null]));
+        assert_eq!(o["series"][1]["name"], json!("api"));
+        // tue/api appears twice: 5 + 1.
+        assert_eq!(o["series"][1]["data"], json!([4, 6]));
+        assert_eq!(o["series"][1]["stack"], json!("total"));
+        assert_eq!(o["series"][1]["type"], json!("bar"));
+    }
+
+    #[test]
+    fn horizontal_bar_swaps_axes() {
+        let c = chart(ChartKind::HorizontalBar, "month", &["active_seats"], None);
+        let o = build_option(&c, &wide()).unwrap();
+        assert_eq!(o["yAxis"]["type"], json!("category"));
+        assert_eq!(o["yAxis"]["inverse"], json!(true));
+        assert_eq!(o["yAxis"]["data"], json!(["2026-10-01", "2026-11-01"]));
+        assert_eq!(o["xAxis"]["type"], json!("value"));
+        assert!(o.get("legend").is_none());
+    }
+
+    #[test]
+    fn pie_and_donut_items_skip_nulls() {
+        let mut c = chart(ChartKind::Donut, "month", &["invited"], None);
+        c.title = Some("Invites".into());
+        c.subtitle = Some("by month".into());
+        c.date_format = Some("year".into());
+        let o = build_option(&c, &wide()).unwrap();
+        assert_eq!(o["series"][0]["type"], json!("pie"));
+        assert_eq!(o["series"][0]["radius"], json!(["40%", "65%"]));
+        assert_eq!(o["series"][0]["data"], json!([{"name": "2026", "value": 1.5}]));
+        assert_eq!(o["title"][0]["text"], json!("Invites"));
+        assert_eq!(o["title"][0]["subtext"], json!("by month"));
+        let c = chart(ChartKind::Pie, "month", &["active_seats"], None);
+        let o = build_option(&c, &wide()).unwrap();
+        assert_eq!(o["series"][0]["radius"], json!("65%"));
+        assert_eq!(o["tooltip"]["trigger"], json!("item"));
+    }
+
+    #[test]
+    fn every_kind_builds() {
+        use ChartKind::*;
+        for kind in [Line, Area, Bar, StackedBar, HorizontalBar, Pie, Donut] {
+            let c = chart(kind, "month", &["active_seats"], None);
+            let o = build_option(&c, &wide()).unwrap();
+            assert_eq!(o["series"].as_array().unwrap().len(), 1, "{kind:?}");
+        }
+        let c = chart(Area, "month", &["active_seats"], None);
+        assert_eq!(build_option(&c, &wide()).unwrap()["series"][0]["areaStyle"]["opacity"], json!(0.25));
+    }
+
+    #[test]
+    fn timestamp_labels() {
+        // 2026-11-25T14:03:00Z
+        let micros = (Date::from_ymd(2026, 11, 25).unwrap().0 as i64 * 86_400 + 14 * 3600 + 180) * 1_000_000;
+        assert_eq!(label(&Value::Timestamp(micros), None), "2026-11-25 14:03");
+        assert_eq!(label(&Value::Timestamp(micros), Some("month")), "Nov 2026");
+        assert_eq!(label(&Value::Null, None), "(none)");
+        assert_eq!(label(&Value::Int(2026), Some("month")), "2026");
+    }
+}

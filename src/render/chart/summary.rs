@@ -1,0 +1,303 @@
+//! The one-line text alternative of a chart: for a time series the latest
+//! value and its change, for categories the largest one, for a pie the
+//! largest share. Numbers use the chart's `number_format`, as its axis does.
+
+use crate::config::{ChartConfig, ChartKind};
+use crate::report::{ColumnType, ResultTable};
+
+use super::option::{as_f64, ChartData};
+
+/// How many series a summary names before saying "and N more".
+const MAX_SERIES: usize = 3;
+
+/// A one-line summary of the chart's data, for screen readers and for
+/// people who would rather read numbers. Assumes `check_columns` passed.
+pub fn summarize(chart: &ChartConfig, table: &ResultTable) -> String {
+    let Ok(data) = ChartData::from_table(chart, table) else {
+        return String::new();
+    };
+    if data.categories.is_empty() {
+        return "No data.".into();
+    }
+    let fmt = |v: f64| format_number(&chart.number_format, v);
+    if matches!(chart.kind, ChartKind::Pie | ChartKind::Donut) {
+        let values: Vec<Option<f64>> = data.series[0].values.iter().map(|v| v.map(as_f64)).collect();
+        let total: f64 = values.iter().flatten().map(|v| v.max(0.0)).sum();
+        let largest = values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).fold(
+            None,
+            |best: Option<(usize, f64)>, (i, v)| match best {
+                Some((_, b)) if b >= v => best,
+                _ => Some((i, v)),
+            },
+        );
+        return match largest {
+            Some((i, v)) if total > 0.0 => format!(
+                "Largest share: {} with {} of {} ({}).",
+                data.categories[i],
+                fmt(v),
+                fmt(total),
+                format_number("percent", v / total)
+            ),
+            _ => "No data.".into(),
+        };
+    }
+
+    let time_axis = table
+        .columns
+        .iter()
+        .find(|c| c.name == chart.x)
+        .is_some_and(|c| matches!(c.ty, ColumnType::Date | ColumnType::Timestamp));
+    let mut parts: Vec<String> = data
+        .series
+        .iter()
+        .take(MAX_SERIES)
+        .filter_map(|series| {
+            let points: Vec<(usize, f64)> =
+                series.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, as_f64(v)))).collect();
+            if time_axis {
+                let &(last, value) = points.last()?;
+                let mut part = format!("{} {} in {}", series.name, fmt(value), data.categories[last]);
+                if let Some(&(prev, before)) = points.len().checked_sub(2).and_then(|i| points.get(i)) {
+                    part.push_str(&format!(
+                        ", {} from {}",
+                        change(&chart.number_format, before, value),
+                        data.categories[prev]
+                    ));
+                }
+                Some(part)
+            } else {
+                let &(top, value) =
+                    points.iter().fold(None, |best: Option<&(usize, f64)>, p| match best {
+                        Some(b) if b.1 >= p.1 => best,
+                        _ => Some(p),
+                    })?;
+                Some(format!("{} highest for {} ({})", series.name, data.categories[top], fmt(value)))
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        return "No data.".into();
+    }
+    if data.series.len() > MAX_SERIES {
+        parts.push(format!("and {} more series", data.series.len() - MAX_SERIES));
+    }
+    let mut line = parts.join("; ");
+    line.push('.');
+    // A plain lower-case first word starts the sentence with a capital;
+    // a column-like name (`active_seats`) is left as the query spells it.
+    let first_word = line.split(' ').next().unwrap_or_default();
+    let mut chars = line.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() && first_word.chars().all(char::is_alphabetic) => {
+            first.to_uppercase().chain(chars).collect()
+        }
+        _ => line,
+    }
+}
+
+/// `up 68 (+5.5%)`, `down 1.2k (-3.0%)`, `unchanged`.
+fn change(format: &str, before: f64, after: f64) -> String {
+    let diff = after - before;
+    if diff == 0.0 {
+        return "unchanged".into();
+    }
+    let direction = if diff > 0.0 { "up" } else { "down" };
+    if format == "percent" {
+        // A change of a share is in points, not a percentage of a percentage.
+        return format!("{direction} {} points", trim(format!("{:.1}", diff.abs() * 100.0)));
+    }
+    let mut s = format!("{direction} {}", format_number(format, diff.abs()));
+    if before != 0.0 {
+        let relative = diff / before.abs() * 100.0;
+        s.push_str(&format!(" ({}{:.1}%)", if relative > 0.0 { "+" } else { "" }, relative));
+    }
+    s
+}
+
+/// Formats a number the way `charts.js` does for a `number_format`:
+/// `integer` `1,234`, `decimal` `1,234.5`, `percent` (of a ratio) `12.5%`,
+/// `compact` `1.2k`.
+pub fn format_number(format: &str, value: f64) -> String {
+    if !value.is_finite() {
+        return String::new();
+    }
+    match format {
+        "decimal" => fixed(value, 2),
+        "percent" => format!("{}%", fixed(value * 100.0, 1)),
+        "compact" => {
+            // 1.5k, 2M, 3.3B; a value that rounds up to 1000 of a unit
+            // moves to the next (999,950 is 1M, not 1,000k).
+            const UNITS: [(f64, &str); 4] = [(1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "B")];
+            let a = value.abs();
+            let mut i = 0;
+            while i < UNITS.len() - 1 && a >= UNITS[i + 1].0 {
+                i += 1;
+            }
+            let rounded: f64 = to_fixed(a / UNITS[i].0, 1).parse().unwrap_or(0.0);
+            if i < UNITS.len() - 1 && rounded >= 1000.0 {
+                i += 1;
+            }
+            format!("{}{}", fixed(value / UNITS[i].0, 1), UNITS[i].1)
+        }
+        _ => fixed(value, 0),
+    }
+}
+
+/// Fixed-point, thousands grouped, trailing zeros trimmed.
+fn fixed(value: f64, decimals: usize) -> String {
+    let s = to_fixed(value.abs(), decimals);
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let frac = frac.trim_end_matches('0');
+    let negative = value < 0.0 && s.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    let mut out = String::new();
+    if negative {
+        out.push('-');
+    }
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
+/// JavaScript's `Number.prototype.toFixed` for a non-negative finite
+/// number: rounds the exact binary value half up (Rust's `{:.N}` rounds
+/// ties to even, so `3.25` would give `3.2` here and `3.3` in the browser).
+fn to_fixed(value: f64, decimals: usize) -> String {
+    // Every f64 has an exact decimal expansion of at most 1074 places.
+    let exact = format!("{value:.1074}");
+    let dot = exact.find('.').expect("a fixed-point number has a dot");
+    let end = if decimals == 0 { dot } else { dot + 1 + decimals };
+    let mut kept: Vec<u8> = exact.as_bytes()[..end].to_vec();
+    if exact.as_bytes()[dot + 1 + decimals] >= b'5' {
+        let mut i = kept.len();
+        loop {
+            if i == 0 {
+                kept.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            match kept[i] {
+                b'.' => continue,
+                b'9' => kept[i] = b'0',
+                d => {
+                    kept[i] = d + 1;
+                    break;
+                }
+            }
+        }
+    }
+    String::from_utf8(kept).expect("digits are ASCII")
+}
+
+fn trim(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::Date;
+    use crate::report::{Column, Value};
+
+    fn config(kind: ChartKind, x: &str, y: &[&str]) -> ChartConfig {
+        ChartConfig {
+            kind,
+            x: x.into(),
+            y: y.iter().map(|s| s.to_string()).collect(),
+            series: None,
+            title: None,
+            subtitle: None,
+            number_format: "integer".into(),
+            date_format: Some("month".into()),
+            width: 640,
+            height: 320,
+        }
+    }
+
+    fn seats() -> ResultTable {
+        let month = |m| Value::Date(Date::from_ymd(2026, m, 1).unwrap());
+        ResultTable {
+            columns: vec![
+                Column { name: "month".into(), ty: ColumnType::Date },
+                Column { name: "active_seats".into(), ty: ColumnType::Integer },
+                Column { name: "invited".into(), ty: ColumnType::Integer },
+            ],
+            rows: vec![
+                vec![month(9), Value::Int(1180), Value::Int(40)],
+                vec![month(10), Value::Int(1234), Value::Int(52)],
+                vec![month(11), Value::Int(1302), Value::Null],
+            ],
+        }
+    }
+
+    #[test]
+    fn time_series_latest_and_change() {
+        let c = config(ChartKind::Line, "month", &["active_seats", "invited"]);
+        // 1302 - 1234 = 68; 68 / 1234 = 5.51%. invited's latest non-null
+        // is October: 52 - 40 = 12, 30.0%.
+        assert_eq!(
+            summarize(&c, &seats()),
+            "active_seats 1,302 in Nov 2026, up 68 (+5.5%) from Oct 2026; \
+             invited 52 in Oct 2026, up 12 (+30.0%) from Sep 2026."
+        );
+    }
+
+    #[test]
+    fn categories_and_pies() {
+        let table = ResultTable {
+            columns: vec![
+                Column { name: "source".into(), ty: ColumnType::Text },
+                Column { name: "share".into(), ty: ColumnType::Float },
+            ],
+            rows: vec![
+                vec![Value::Text("web".into()), Value::Float(1500.0)],
+                vec![Value::Text("api".into()), Value::Float(4500.0)],
+            ],
+        };
+        let mut c = config(ChartKind::Bar, "source", &["share"]);
+        c.number_format = "compact".into();
+        assert_eq!(summarize(&c, &table), "Share highest for api (4.5k).");
+        c.kind = ChartKind::Pie;
+        // 4500 of 6000 = 75%.
+        assert_eq!(summarize(&c, &table), "Largest share: api with 4.5k of 6k (75%).");
+        let empty = ResultTable { rows: vec![], ..table };
+        assert_eq!(summarize(&c, &empty), "No data.");
+    }
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(format_number("integer", 1234567.4), "1,234,567");
+        assert_eq!(format_number("integer", -1234.0), "-1,234");
+        assert_eq!(format_number("integer", -0.2), "0");
+        assert_eq!(format_number("decimal", 1234.5), "1,234.5");
+        assert_eq!(format_number("decimal", 2.0), "2");
+        assert_eq!(format_number("percent", 0.125), "12.5%");
+        assert_eq!(format_number("compact", 1500.0), "1.5k");
+        assert_eq!(format_number("compact", 2_000_000.0), "2M");
+        assert_eq!(format_number("compact", 3.25e9), "3.3B");
+        assert_eq!(format_number("compact", 999.0), "999");
+        // Ties round up, as JavaScript's toFixed does: 3.25 and 0.125 are
+        // exact in binary; 1.005 is really 1.00499999999999989...
+        assert_eq!(fixed(3.25, 1), "3.3");
+        assert_eq!(fixed(0.125, 2), "0.13");
+        assert_eq!(fixed(2.5, 0), "3");
+        assert_eq!(fixed(1.005, 2), "1");
+        assert_eq!(fixed(9.96, 1), "10");
+        assert_eq!(fixed(999.5, 0), "1,000");
+        assert_eq!(change("percent", 0.10, 0.125), "up 2.5 points");
+        assert_eq!(change("integer", 10.0, 5.0), "down 5 (-50.0%)");
+        assert_eq!(change("integer", 0.0, 5.0), "up 5");
+        assert_eq!(change("integer", 5.0, 5.0), "unchanged");
+    }
+}
