@@ -131,8 +131,9 @@ pub fn write_parquet(world: &World, seed: u64, path: &Path) -> Result<u64> {
         appender.flush().context("failed to append entity counts")?;
     }
     let target = path.to_string_lossy().replace('\'', "''");
-    conn.execute_batch(&format!("COPY entity_counts TO '{target}' (FORMAT parquet)"))
-        .with_context(|| format!("failed to write `{}`", path.display()))?;
+    conn.execute_batch(&format!("COPY entity_counts TO '{target}' (FORMAT parquet)")).with_context(|| {
+        format!("failed to write `{}` (DuckDB needs its `parquet` extension built in)", path.display())
+    })?;
     Ok(rows)
 }
 

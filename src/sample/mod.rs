@@ -58,11 +58,12 @@ pub fn write_sample(opts: &SampleOptions) -> Result<Vec<String>> {
     let activity = activity::write_activity(&world, opts.seed, out)?;
     line("logins", activity.logins, 1);
     line("page_visits", activity.page_visits, activity.page_visit_files);
-    let entity_rows = entities::write_parquet(&world, opts.seed, &out.join("entity_counts.parquet"))?;
-    line("entity_counts", entity_rows, 1);
     line("action_runs", activity.action_runs, 1);
     line("data_sources", write_data_sources(&world, out)?, 1);
     line("ai_invocations", activity.ai_invocations, 1);
+    // Last, as it is the one step that needs DuckDB's Parquet writer.
+    let entity_rows = entities::write_parquet(&world, opts.seed, &out.join("entity_counts.parquet"))?;
+    line("entity_counts", entity_rows, 1);
     Ok(summary)
 }
 
