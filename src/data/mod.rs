@@ -120,9 +120,11 @@ impl Database {
                     "union_by_name = true".to_string(),
                     "strict_mode = true".to_string(),
                 ];
-                if source.format == Format::Tsv {
-                    options.push("delim = '\\t'".into());
-                }
+                // A fixed dialect: sniffing it lets a ragged row or a stray
+                // quote change how the whole file is read instead of failing.
+                options.push(if source.format == Format::Tsv { "delim = '\\t'" } else { "delim = ','" }.into());
+                options.push("quote = '\"'".into());
+                options.push("escape = '\"'".into());
                 if !pinned.is_empty() {
                     let types = pinned
                         .iter()

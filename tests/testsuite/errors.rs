@@ -21,7 +21,7 @@ fn fails_and_keeps_the_site(breakage: impl FnOnce(&TestSite), expected: &[&str])
     let stray: Vec<_> = std::fs::read_dir(site.root())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("tally-"))
+        .filter(|n| n.contains(".tally-staging") || n.contains(".tally-old"))
         .collect();
     assert!(stray.is_empty(), "stray folders: {stray:?}");
     stderr
