@@ -342,7 +342,23 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
 
     /// Each page's text, in page order.
     fn page_texts(pdf: &[u8]) -> Vec<String> {
-        let doc = lopdf::Document::load_mem(pdf).expect("the PDF parses");
+        let mut doc = lopdf::Document::load_mem(pdf).expect("the PDF parses");
+        // lopdf 0.36's ToUnicode parser accepts only CIDSystemInfo, CMapName
+        // and CMapType before the code ranges, and gives up on the
+        // `/CMapVersion` and `/WMode` entries krilla (typst's PDF writer)
+        // also writes, both legal and irrelevant to text; drop them first.
+        for object in doc.objects.values_mut() {
+            if let lopdf::Object::Stream(stream) = object {
+                if stream.content.windows(9).any(|w| w == b"begincmap") {
+                    let cmap = String::from_utf8_lossy(&stream.content).into_owned();
+                    let kept: Vec<&str> = cmap
+                        .lines()
+                        .filter(|l| !l.starts_with("/CMapVersion") && !l.starts_with("/WMode"))
+                        .collect();
+                    stream.set_content((kept.join("\n") + "\n").into_bytes());
+                }
+            }
+        }
         doc.get_pages().keys().map(|&n| doc.extract_text(&[n]).expect("text extracts")).collect()
     }
 
@@ -384,8 +400,11 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
             assert!(page.contains(&format!("Page {} of {total}", i + 1)), "page {}: {page}", i + 1);
             assert!(page.contains("Usage dashboard – Users activity"), "page {}: {page}", i + 1);
         }
-        // The chart's own labels are text too (the SVG went in as vectors).
-        assert!(all.contains("Jul 2025"), "{all}");
+        // The chart's labels are text too (the SVG went in as vectors, not
+        // pixels); lopdf reads them a glyph per line, and the table shows
+        // dates as ISO, so `Jul2025` can only come from the chart.
+        let squeezed: String = all.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(squeezed.contains("Jul2025"), "{all}");
     }
 
     #[test]
@@ -398,7 +417,7 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         let all = pages.join("\n");
         assert!(all.contains("team-149") && !all.contains("more rows in the CSV"), "{all}");
         // Every page that holds log rows also holds the header.
-        let with_rows: Vec<&String> = pages.iter().filter(|p| p.contains("team-1")).collect();
+        let with_rows: Vec<&String> = pages.iter().filter(|p| p.contains("team-")).collect();
         assert!(with_rows.len() >= 3, "{} pages with rows", with_rows.len());
         for page in with_rows {
             assert!(page.contains("activated_on") && page.contains("logins"), "{page}");
