@@ -115,7 +115,11 @@ fn inputs(ctx: &PdfContext<'_>) -> Dict {
     d.insert("tab_title".into(), text(&ctx.tab.title));
     d.insert("tab_description".into(), text(&ctx.tab.description));
     d.insert("as_of".into(), text(&ctx.as_of.long_label()));
-    d.insert("window".into(), text(&data_window(ctx.as_of)));
+    let window: Vec<Value> = data_window(ctx.as_of)
+        .into_iter()
+        .map(|(label, span)| vec![text(label), text(&span)].into_value())
+        .collect();
+    d.insert("window".into(), window.into_value());
     let notes: Vec<Value> = ctx.tab.notes.iter().map(|n| text(n)).collect();
     d.insert("notes".into(), notes.into_value());
     d.insert("paper".into(), text(&ctx.config.pdf.paper));
@@ -130,10 +134,10 @@ fn inputs(ctx: &PdfContext<'_>) -> Dict {
     d
 }
 
-/// The windows the reports' relative periods cover, e.g.
-/// `rows up to 25 Nov 2026; current month 1–25 Nov 2026; last 7 days 19–25 Nov 2026; current year 1 Jan–25 Nov 2026`.
-fn data_window(as_of: Date) -> String {
-    let range = |from: Date| {
+/// The periods the reports' "current month", "last 7 days" and "current
+/// year" cover, as (label, span) pairs: `("Last 7 days", "19–25 Nov 2026")`.
+fn data_window(as_of: Date) -> Vec<(&'static str, String)> {
+    let span = |from: Date| {
         let (fy, fm, fd) = from.ymd();
         let (ty, tm, _) = as_of.ymd();
         let to = as_of.long_label();
@@ -142,20 +146,19 @@ fn data_window(as_of: Date) -> String {
         } else if (fy, fm) == (ty, tm) {
             format!("{fd}–{to}")
         } else if fy == ty {
-            let label = from.long_label();
-            let day_month = label.rsplit_once(' ').map_or(label.as_str(), |(dm, _)| dm);
+            // `1 Jan – 25 Nov 2026`: the year once.
+            let from = from.long_label();
+            let day_month = from.rsplit_once(' ').map_or(from.as_str(), |(dm, _)| dm);
             format!("{day_month} – {to}")
         } else {
             format!("{} – {to}", from.long_label())
         }
     };
-    format!(
-        "rows up to {}; current month {}; last 7 days {}; current year {}",
-        as_of.long_label(),
-        range(as_of.month_start()),
-        range(Date(as_of.0 - 6)),
-        range(as_of.year_start()),
-    )
+    vec![
+        ("Current month", span(as_of.month_start())),
+        ("Last 7 days", span(Date(as_of.0 - 6))),
+        ("Current year", span(as_of.year_start())),
+    ]
 }
 
 /// One report's entry of `sys.inputs.reports`.
@@ -178,7 +181,7 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
 
     let number = table
         .first_value()
-        .map_or_else(|| "No data".to_string(), Cell::to_display);
+        .map_or_else(String::new, Cell::to_display);
     d.insert("number".into(), text(&number));
     let change = report
         .change_column
@@ -428,6 +431,12 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
             .collect()
     }
 
+    /// `text` with every run of whitespace made one space: a title that
+    /// wraps is still the title.
+    fn squash(text: &str) -> String {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     /// Width and height in points of every page's media box.
     fn page_sizes(pdf: &[u8]) -> Vec<(f32, f32)> {
         let doc = lopdf::Document::load_mem(pdf).unwrap();
@@ -448,7 +457,7 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         let pdf = render(&config, &outputs(&config));
         let pages = page_texts(&pdf);
         assert!((2..=4).contains(&pages.len()), "{} pages", pages.len());
-        let all = pages.join("\n");
+        let all = squash(&pages.join("\n"));
         for title in [
             "Usage dashboard",
             "Users activity",
@@ -465,6 +474,10 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
             "{all}"
         );
         assert!(all.contains("25 Nov 2026"), "{all}");
+        assert!(
+            all.contains("Last 7 days") && all.contains("19–25 Nov 2026"),
+            "{all}"
+        );
         // The table stops after `max_rows` = 60 rows and says what is left.
         assert!(all.contains("team-059") && all.contains("59,000"), "{all}");
         assert!(!all.contains("team-060"), "{all}");
@@ -526,7 +539,8 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         reports[0].report.title = format!("Number {MARKUP}");
         reports[2].report.description = format!("Chart {MARKUP}");
         let pdf = render(&config, &reports);
-        let all = page_texts(&pdf).join("\n");
+        let lines = page_texts(&pdf).join("\n");
+        let all = squash(&lines);
         for prefix in ["Site", "Tab", "Note", "Number", "Chart"] {
             assert!(
                 all.contains(&format!("{prefix} {MARKUP}")),
@@ -534,7 +548,7 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
             );
         }
         // The table cell, on its own.
-        assert!(all.lines().any(|l| l.trim() == MARKUP), "{all}");
+        assert!(lines.lines().any(|l| l.trim() == MARKUP), "{lines}");
         // `#set page(width: 1cm)` set nothing: every page is A4.
         for (w, h) in page_sizes(&pdf) {
             assert!(
@@ -596,20 +610,35 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
 
     #[test]
     fn data_window_names_the_relative_periods() {
+        let window = |d: &str| -> Vec<String> {
+            data_window(d.parse().unwrap())
+                .into_iter()
+                .map(|(l, s)| format!("{l}: {s}"))
+                .collect()
+        };
         assert_eq!(
-            data_window(as_of()),
-            "rows up to 25 Nov 2026; current month 1–25 Nov 2026; last 7 days 19–25 Nov 2026; \
-             current year 1 Jan – 25 Nov 2026"
+            window("2026-11-25"),
+            [
+                "Current month: 1–25 Nov 2026",
+                "Last 7 days: 19–25 Nov 2026",
+                "Current year: 1 Jan – 25 Nov 2026"
+            ]
         );
         assert_eq!(
-            data_window("2027-01-03".parse().unwrap()),
-            "rows up to 3 Jan 2027; current month 1–3 Jan 2027; last 7 days 28 Dec 2026 – 3 Jan 2027; \
-             current year 1–3 Jan 2027"
+            window("2027-01-03"),
+            [
+                "Current month: 1–3 Jan 2027",
+                "Last 7 days: 28 Dec 2026 – 3 Jan 2027",
+                "Current year: 1–3 Jan 2027"
+            ]
         );
         assert_eq!(
-            data_window("2026-03-01".parse().unwrap()),
-            "rows up to 1 Mar 2026; current month 1 Mar 2026; last 7 days 23 Feb – 1 Mar 2026; \
-             current year 1 Jan – 1 Mar 2026"
+            window("2026-03-01"),
+            [
+                "Current month: 1 Mar 2026",
+                "Last 7 days: 23 Feb – 1 Mar 2026",
+                "Current year: 1 Jan – 1 Mar 2026"
+            ]
         );
     }
 
