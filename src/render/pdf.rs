@@ -48,20 +48,15 @@ pub fn render_tab_pdf(ctx: &PdfContext<'_>) -> Result<Option<Vec<u8>>> {
             other => anyhow!(other.to_string()),
         })
         .with_context(|| format!("failed to lay out the PDF of tab `{tab}`"))?;
-    // A fixed identifier and the as-of date as creation date: typst would
-    // otherwise derive the id from the title and leave the date out, but
-    // pinning both documents that the bytes depend on nothing else.
+    // Left to itself typst derives the document id from the title and
+    // writes no date; pinning the id to the tab and the date to the as-of
+    // date says outright that the bytes depend on the inputs alone (never
+    // on the clock), and gives readers a meaningful creation date.
     let ident = format!("tally/{tab}");
     let (y, m, d) = ctx.as_of.ymd();
-    let timestamp = i32::try_from(y)
-        .ok()
-        .and_then(|y| Datetime::from_ymd(y, m as u8, d as u8))
-        .map(Timestamp::new_utc);
-    let options = PdfOptions {
-        ident: Smart::Custom(&ident),
-        timestamp,
-        ..PdfOptions::default()
-    };
+    let timestamp =
+        i32::try_from(y).ok().and_then(|y| Datetime::from_ymd(y, m as u8, d as u8)).map(Timestamp::new_utc);
+    let options = PdfOptions { ident: Smart::Custom(&ident), timestamp, ..PdfOptions::default() };
     let bytes = typst_pdf::pdf(&doc, &options)
         .map_err(|diags| anyhow!(describe(&diags)))
         .with_context(|| format!("failed to write the PDF of tab `{tab}`"))?;
@@ -79,10 +74,7 @@ fn engine() -> &'static TypstEngine<TypstTemplateMainFile> {
             dejavu::sans::oblique(),
             dejavu::sans::bold_oblique(),
         ];
-        TypstEngine::builder()
-            .main_file(TEMPLATE)
-            .fonts(fonts)
-            .build()
+        TypstEngine::builder().main_file(TEMPLATE).fonts(fonts).build()
     })
 }
 
@@ -125,11 +117,7 @@ fn inputs(ctx: &PdfContext<'_>) -> Dict {
     d.insert("paper".into(), text(&ctx.config.pdf.paper));
     d.insert("landscape".into(), ctx.config.pdf.landscape.into_value());
     let max_rows = ctx.config.pdf.max_rows;
-    let reports: Vec<Value> = ctx
-        .reports
-        .iter()
-        .map(|r| report_inputs(r, max_rows))
-        .collect();
+    let reports: Vec<Value> = ctx.reports.iter().map(|r| report_inputs(r, max_rows)).collect();
     d.insert("reports".into(), reports.into_value());
     d
 }
@@ -168,10 +156,7 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
     let mut d = Dict::new();
     d.insert("title".into(), text(&report.title));
     d.insert("description".into(), text(&report.description));
-    d.insert(
-        "note".into(),
-        report.note.as_deref().map_or(Value::None, text),
-    );
+    d.insert("note".into(), report.note.as_deref().map_or(Value::None, text));
     let kind = match report.display {
         Display::Number => "number",
         Display::Table => "table",
@@ -179,15 +164,13 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
     };
     d.insert("kind".into(), text(kind));
 
-    let number = table
-        .first_value()
-        .map_or_else(String::new, Cell::to_display);
+    let number = table.first_value().map_or_else(String::new, Cell::to_display);
     d.insert("number".into(), text(&number));
     let change = report
         .change_column
         .as_deref()
         .and_then(|name| table.column_index(name))
-        .and_then(|i| table.rows.first().map(|row| &row[i]))
+        .and_then(|i| table.rows.first().and_then(|row| row.get(i)))
         .map(change_label)
         .unwrap_or_default();
     d.insert("change".into(), text(&change));
@@ -202,22 +185,13 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
 
     let columns: Vec<Value> = table.columns.iter().map(|c| text(&c.name)).collect();
     d.insert("columns".into(), columns.into_value());
-    let numeric: Vec<Value> = table
-        .columns
-        .iter()
-        .map(|c| c.ty.is_numeric().into_value())
-        .collect();
+    let numeric: Vec<Value> = table.columns.iter().map(|c| c.ty.is_numeric().into_value()).collect();
     d.insert("numeric".into(), numeric.into_value());
     let rows: Vec<Value> = table
         .rows
         .iter()
         .take(max_rows)
-        .map(|row| {
-            row.iter()
-                .map(|v| text(&v.to_display()))
-                .collect::<Vec<_>>()
-                .into_value()
-        })
+        .map(|row| row.iter().map(|v| text(&v.to_display())).collect::<Vec<_>>().into_value())
         .collect();
     d.insert("rows".into(), rows.into_value());
     let total = table.rows.len();
@@ -313,10 +287,7 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
 </svg>"##;
 
     fn col(name: &str, ty: ColumnType) -> Column {
-        Column {
-            name: name.into(),
-            ty,
-        }
+        Column { name: name.into(), ty }
     }
 
     fn output(
@@ -326,23 +297,14 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         chart: Option<RenderedChart>,
     ) -> ReportOutput {
         let tab = config.tabs[0].clone();
-        ReportOutput {
-            report: tab.reports[index].clone(),
-            tab,
-            sql: "select 1".into(),
-            table,
-            chart,
-        }
+        ReportOutput { report: tab.reports[index].clone(), tab, sql: "select 1".into(), table, chart }
     }
 
     /// The three reports of `CONFIG`: a number (1,234,567, change +12), a
     /// 150-row table whose row 3 holds `MARKUP`, and a 6-month chart.
     fn outputs(config: &Config) -> Vec<ReportOutput> {
         let number = ResultTable {
-            columns: vec![
-                col("entities", ColumnType::Integer),
-                col("change", ColumnType::Integer),
-            ],
+            columns: vec![col("entities", ColumnType::Integer), col("change", ColumnType::Integer)],
             rows: vec![vec![Cell::Int(1_234_567), Cell::Int(12)]],
         };
         let log = ResultTable {
@@ -353,38 +315,18 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
             ],
             rows: (0..150)
                 .map(|i| {
-                    let team = if i == 3 {
-                        MARKUP.to_string()
-                    } else {
-                        format!("team-{i:03}")
-                    };
-                    vec![
-                        Cell::Text(team),
-                        Cell::Date(Date(20_000 + i)),
-                        Cell::Int(1000 * i as i64),
-                    ]
+                    let team = if i == 3 { MARKUP.to_string() } else { format!("team-{i:03}") };
+                    vec![Cell::Text(team), Cell::Date(Date(20_000 + i)), Cell::Int(1000 * i as i64)]
                 })
                 .collect(),
         };
         let seats = ResultTable {
-            columns: vec![
-                col("month", ColumnType::Date),
-                col("active_seats", ColumnType::Integer),
-            ],
+            columns: vec![col("month", ColumnType::Date), col("active_seats", ColumnType::Integer)],
             rows: (0..6)
-                .map(|i| {
-                    vec![
-                        Cell::Date(Date(20_270 + 31 * i)),
-                        Cell::Int(5 + 10 * i as i64),
-                    ]
-                })
+                .map(|i| vec![Cell::Date(Date(20_270 + 31 * i)), Cell::Int(5 + 10 * i as i64)])
                 .collect(),
         };
-        let chart = RenderedChart {
-            option_json: "{}".into(),
-            svg: SVG.into(),
-            png: Vec::new(),
-        };
+        let chart = RenderedChart { option_json: "{}".into(), svg: SVG.into(), png: Vec::new() };
         vec![
             output(config, 0, number, None),
             output(config, 1, log, None),
@@ -397,12 +339,7 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
     }
 
     fn render(config: &Config, reports: &[ReportOutput]) -> Vec<u8> {
-        let ctx = PdfContext {
-            config,
-            tab: &config.tabs[0],
-            as_of: as_of(),
-            reports,
-        };
+        let ctx = PdfContext { config, tab: &config.tabs[0], as_of: as_of(), reports };
         render_tab_pdf(&ctx).unwrap().expect("a PDF")
     }
 
@@ -425,10 +362,7 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
                 }
             }
         }
-        doc.get_pages()
-            .keys()
-            .map(|&n| doc.extract_text(&[n]).expect("text extracts"))
-            .collect()
+        doc.get_pages().keys().map(|&n| doc.extract_text(&[n]).expect("text extracts")).collect()
     }
 
     /// `text` with every run of whitespace made one space: a title that
@@ -469,35 +403,18 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         }
         assert!(all.contains("1,234,567"), "{all}");
         assert!(all.contains("+12 vs previous period"), "{all}");
-        assert!(
-            all.contains("User activity history starts on 1 Jul 2025."),
-            "{all}"
-        );
+        assert!(all.contains("User activity history starts on 1 Jul 2025."), "{all}");
         assert!(all.contains("25 Nov 2026"), "{all}");
-        assert!(
-            all.contains("Last 7 days") && all.contains("19–25 Nov 2026"),
-            "{all}"
-        );
+        assert!(all.contains("Last 7 days") && all.contains("19–25 Nov 2026"), "{all}");
         // The table stops after `max_rows` = 60 rows and says what is left.
         assert!(all.contains("team-059") && all.contains("59,000"), "{all}");
         assert!(!all.contains("team-060"), "{all}");
-        assert!(
-            all.contains("90 more rows in the CSV download (150 in all)."),
-            "{all}"
-        );
+        assert!(all.contains("90 more rows in the CSV download (150 in all)."), "{all}");
         // The footer: tab name and page numbers on every page.
         let total = pages.len();
         for (i, page) in pages.iter().enumerate() {
-            assert!(
-                page.contains(&format!("Page {} of {total}", i + 1)),
-                "page {}: {page}",
-                i + 1
-            );
-            assert!(
-                page.contains("Usage dashboard – Users activity"),
-                "page {}: {page}",
-                i + 1
-            );
+            assert!(page.contains(&format!("Page {} of {total}", i + 1)), "page {}: {page}", i + 1);
+            assert!(page.contains("Usage dashboard – Users activity"), "page {}: {page}", i + 1);
         }
         // The chart's labels are text too (the SVG went in as vectors, not
         // pixels); lopdf reads them a glyph per line, and the table shows
@@ -514,18 +431,12 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         let pages = page_texts(&pdf);
         assert!((4..=8).contains(&pages.len()), "{} pages", pages.len());
         let all = pages.join("\n");
-        assert!(
-            all.contains("team-149") && !all.contains("more rows in the CSV"),
-            "{all}"
-        );
+        assert!(all.contains("team-149") && !all.contains("more rows in the CSV"), "{all}");
         // Every page that holds log rows also holds the header.
         let with_rows: Vec<&String> = pages.iter().filter(|p| p.contains("team-")).collect();
         assert!(with_rows.len() >= 3, "{} pages with rows", with_rows.len());
         for page in with_rows {
-            assert!(
-                page.contains("activated_on") && page.contains("logins"),
-                "{page}"
-            );
+            assert!(page.contains("activated_on") && page.contains("logins"), "{page}");
         }
     }
 
@@ -542,19 +453,13 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         let lines = page_texts(&pdf).join("\n");
         let all = squash(&lines);
         for prefix in ["Site", "Tab", "Note", "Number", "Chart"] {
-            assert!(
-                all.contains(&format!("{prefix} {MARKUP}")),
-                "missing {prefix} in\n{all}"
-            );
+            assert!(all.contains(&format!("{prefix} {MARKUP}")), "missing {prefix} in\n{all}");
         }
         // The table cell, on its own.
         assert!(lines.lines().any(|l| l.trim() == MARKUP), "{lines}");
         // `#set page(width: 1cm)` set nothing: every page is A4.
         for (w, h) in page_sizes(&pdf) {
-            assert!(
-                (w - 595.28).abs() < 0.1 && (h - 841.89).abs() < 0.1,
-                "{w}x{h}"
-            );
+            assert!((w - 595.28).abs() < 0.1 && (h - 841.89).abs() < 0.1, "{w}x{h}");
         }
     }
 
@@ -567,16 +472,8 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         assert!(first == second, "two renders differ");
         // The as-of date is the document date; the clock is not.
         let doc = lopdf::Document::load_mem(&first).unwrap();
-        let info = doc
-            .trailer
-            .get(b"Info")
-            .and_then(|o| o.as_reference())
-            .unwrap();
-        let date = doc
-            .get_dictionary(info)
-            .unwrap()
-            .get(b"CreationDate")
-            .unwrap();
+        let info = doc.trailer.get(b"Info").and_then(|o| o.as_reference()).unwrap();
+        let date = doc.get_dictionary(info).unwrap().get(b"CreationDate").unwrap();
         let date = String::from_utf8_lossy(date.as_str().unwrap()).to_string();
         assert!(date.starts_with("D:20261125"), "{date}");
     }
@@ -588,10 +485,7 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         config.pdf.landscape = true;
         let pdf = render(&config, &outputs(&config));
         for (w, h) in page_sizes(&pdf) {
-            assert!(
-                (w - 792.0).abs() < 0.1 && (h - 612.0).abs() < 0.1,
-                "{w}x{h}"
-            );
+            assert!((w - 792.0).abs() < 0.1 && (h - 612.0).abs() < 0.1, "{w}x{h}");
         }
     }
 
@@ -611,10 +505,7 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
     #[test]
     fn data_window_names_the_relative_periods() {
         let window = |d: &str| -> Vec<String> {
-            data_window(d.parse().unwrap())
-                .into_iter()
-                .map(|(l, s)| format!("{l}: {s}"))
-                .collect()
+            data_window(d.parse().unwrap()).into_iter().map(|(l, s)| format!("{l}: {s}")).collect()
         };
         assert_eq!(
             window("2026-11-25"),
