@@ -1,11 +1,28 @@
-//! The whole-tab PDF, laid out by typst in-process. (Stub: the PDF issue
-//! fills this in.)
+//! The whole-tab PDF, laid out in-process by typst (through `typst-as-lib`)
+//! from the embedded template `templates/tab.typ`.
+//!
+//! Report data never becomes typst markup: it goes in as typst *values*
+//! (strings, arrays, bytes) in `sys.inputs`, and the template places them as
+//! values, so a team named `#set page(...)` or `*bold*` prints as written.
+//! Fonts come from the `dejavu` crate (DejaVu Sans, the face the PNG charts
+//! use too), never from the system, and the document date and identifier are
+//! fixed, so the same inputs give the same bytes on every machine.
 
-use anyhow::Result;
+use std::sync::OnceLock;
 
-use crate::config::{Config, TabConfig};
+use anyhow::{anyhow, Context, Result};
+use typst::diag::SourceDiagnostic;
+use typst::foundations::{Bytes, Datetime, Dict, IntoValue, Smart, Value};
+use typst::layout::PagedDocument;
+use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
+use typst_pdf::{PdfOptions, Timestamp};
+
+use crate::config::{Config, Display, TabConfig};
 use crate::date::Date;
-use crate::report::ReportOutput;
+use crate::report::{group_thousands, ReportOutput, Value as Cell};
+
+/// The typst template every tab PDF is laid out with.
+static TEMPLATE: &str = include_str!("../../templates/tab.typ");
 
 /// What a tab's PDF is made from.
 pub struct PdfContext<'a> {
@@ -19,7 +36,527 @@ pub struct PdfContext<'a> {
     pub reports: &'a [ReportOutput],
 }
 
-/// Lays out the tab as one PDF. `None` until the PDF issue lands.
-pub fn render_tab_pdf(_ctx: &PdfContext<'_>) -> Result<Option<Vec<u8>>> {
-    Ok(None)
+/// Lays out the tab as one PDF and returns its bytes (always `Some`; the
+/// `Option` is kept so callers written against the stub still compile).
+pub fn render_tab_pdf(ctx: &PdfContext<'_>) -> Result<Option<Vec<u8>>> {
+    let tab = &ctx.tab.id;
+    let doc: PagedDocument = engine()
+        .compile_with_input(inputs(ctx))
+        .output
+        .map_err(|e| match e {
+            typst_as_lib::TypstAsLibError::TypstSource(diags) => anyhow!(describe(&diags)),
+            other => anyhow!(other.to_string()),
+        })
+        .with_context(|| format!("failed to lay out the PDF of tab `{tab}`"))?;
+    // Left to itself typst derives the document id from the title and
+    // writes no date; pinning the id to the tab and the date to the as-of
+    // date says outright that the bytes depend on the inputs alone (never
+    // on the clock), and gives readers a meaningful creation date.
+    let ident = format!("tally/{tab}");
+    let (y, m, d) = ctx.as_of.ymd();
+    let timestamp =
+        i32::try_from(y).ok().and_then(|y| Datetime::from_ymd(y, m as u8, d as u8)).map(Timestamp::new_utc);
+    let options = PdfOptions { ident: Smart::Custom(&ident), timestamp, ..PdfOptions::default() };
+    let bytes = typst_pdf::pdf(&doc, &options)
+        .map_err(|diags| anyhow!(describe(&diags)))
+        .with_context(|| format!("failed to write the PDF of tab `{tab}`"))?;
+    Ok(Some(bytes))
+}
+
+/// The typst engine, built once: parsing the template and the fonts is the
+/// same work for every tab.
+fn engine() -> &'static TypstEngine<TypstTemplateMainFile> {
+    static ENGINE: OnceLock<TypstEngine<TypstTemplateMainFile>> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let fonts: [&'static [u8]; 4] = [
+            dejavu::sans::regular(),
+            dejavu::sans::bold(),
+            dejavu::sans::oblique(),
+            dejavu::sans::bold_oblique(),
+        ];
+        TypstEngine::builder().main_file(TEMPLATE).fonts(fonts).build()
+    })
+}
+
+/// typst's errors as one readable message (the `Debug` form typst-as-lib
+/// prints is a wall of spans).
+fn describe(diags: &[SourceDiagnostic]) -> String {
+    let mut out = Vec::new();
+    for diag in diags {
+        let mut line = diag.message.to_string();
+        for hint in &diag.hints {
+            line.push_str(&format!(" (hint: {hint})"));
+        }
+        out.push(line);
+    }
+    if out.is_empty() {
+        "typst reported an error without a message".into()
+    } else {
+        out.join("; ")
+    }
+}
+
+fn text(s: &str) -> Value {
+    s.into_value()
+}
+
+/// `sys.inputs` of the template: every value the PDF shows, as typst values.
+fn inputs(ctx: &PdfContext<'_>) -> Dict {
+    let mut d = Dict::new();
+    d.insert("site_title".into(), text(&ctx.config.title));
+    d.insert("tab_title".into(), text(&ctx.tab.title));
+    d.insert("tab_description".into(), text(&ctx.tab.description));
+    d.insert("as_of".into(), text(&ctx.as_of.long_label()));
+    let window: Vec<Value> = data_window(ctx.as_of)
+        .into_iter()
+        .map(|(label, span)| vec![text(label), text(&span)].into_value())
+        .collect();
+    d.insert("window".into(), window.into_value());
+    let notes: Vec<Value> = ctx.tab.notes.iter().map(|n| text(n)).collect();
+    d.insert("notes".into(), notes.into_value());
+    d.insert("paper".into(), text(&ctx.config.pdf.paper));
+    d.insert("landscape".into(), ctx.config.pdf.landscape.into_value());
+    let max_rows = ctx.config.pdf.max_rows;
+    let reports: Vec<Value> = ctx.reports.iter().map(|r| report_inputs(r, max_rows)).collect();
+    d.insert("reports".into(), reports.into_value());
+    d
+}
+
+/// The periods the reports' "current month", "last 7 days" and "current
+/// year" cover, as (label, span) pairs: `("Last 7 days", "19–25 Nov 2026")`.
+fn data_window(as_of: Date) -> Vec<(&'static str, String)> {
+    let span = |from: Date| {
+        let (fy, fm, fd) = from.ymd();
+        let (ty, tm, _) = as_of.ymd();
+        let to = as_of.long_label();
+        if from == as_of {
+            to
+        } else if (fy, fm) == (ty, tm) {
+            format!("{fd}–{to}")
+        } else if fy == ty {
+            // `1 Jan – 25 Nov 2026`: the year once.
+            let from = from.long_label();
+            let day_month = from.rsplit_once(' ').map_or(from.as_str(), |(dm, _)| dm);
+            format!("{day_month} – {to}")
+        } else {
+            format!("{} – {to}", from.long_label())
+        }
+    };
+    vec![
+        ("Current month", span(as_of.month_start())),
+        ("Last 7 days", span(Date(as_of.0 - 6))),
+        ("Current year", span(as_of.year_start())),
+    ]
+}
+
+/// One report's entry of `sys.inputs.reports`.
+fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
+    let report = &out.report;
+    let table = &out.table;
+    let mut d = Dict::new();
+    d.insert("title".into(), text(&report.title));
+    d.insert("description".into(), text(&report.description));
+    d.insert("note".into(), report.note.as_deref().map_or(Value::None, text));
+    let kind = match report.display {
+        Display::Number => "number",
+        Display::Table => "table",
+        Display::Chart => "chart",
+    };
+    d.insert("kind".into(), text(kind));
+
+    let number = table.first_value().map_or_else(String::new, Cell::to_display);
+    d.insert("number".into(), text(&number));
+    let change = report
+        .change_column
+        .as_deref()
+        .and_then(|name| table.column_index(name))
+        .and_then(|i| table.rows.first().and_then(|row| row.get(i)))
+        .map(change_label)
+        .unwrap_or_default();
+    d.insert("change".into(), text(&change));
+
+    let svg = match (&report.display, &out.chart) {
+        (Display::Chart, Some(chart)) if !chart.svg.is_empty() => {
+            Bytes::from_string(chart.svg.clone()).into_value()
+        }
+        _ => Value::None,
+    };
+    d.insert("svg".into(), svg);
+
+    let columns: Vec<Value> = table.columns.iter().map(|c| text(&c.name)).collect();
+    d.insert("columns".into(), columns.into_value());
+    let numeric: Vec<Value> = table.columns.iter().map(|c| c.ty.is_numeric().into_value()).collect();
+    d.insert("numeric".into(), numeric.into_value());
+    let rows: Vec<Value> = table
+        .rows
+        .iter()
+        .take(max_rows)
+        .map(|row| row.iter().map(|v| text(&v.to_display())).collect::<Vec<_>>().into_value())
+        .collect();
+    d.insert("rows".into(), rows.into_value());
+    let total = table.rows.len();
+    let rows_note = if total > max_rows {
+        let more = total - max_rows;
+        format!(
+            "{} more {} in the CSV download ({} in all).",
+            group_thousands(more as i64),
+            if more == 1 { "row" } else { "rows" },
+            group_thousands(total as i64)
+        )
+    } else {
+        String::new()
+    };
+    d.insert("rows_note".into(), text(&rows_note));
+    d.into_value()
+}
+
+/// A change value beside a number: `+12 vs previous period`, `-3 vs …`.
+fn change_label(value: &Cell) -> String {
+    let shown = value.to_display();
+    if shown.is_empty() {
+        return String::new();
+    }
+    let signed = match value.as_f64() {
+        Some(x) if x > 0.0 => format!("+{shown}"),
+        _ => shown,
+    };
+    format!("{signed} vs previous period")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::report::{Column, ColumnType, RenderedChart, ResultTable};
+
+    /// A team name made of typst markup; it must print as written.
+    const MARKUP: &str = r"#set page(width: 1cm) *bold* <b> $x$ \ @ref";
+
+    const CONFIG: &str = r#"
+title = "Usage dashboard"
+
+[pdf]
+max_rows = 60
+
+[[tabs]]
+id = "users-activity"
+title = "Users activity"
+notes = ["User activity history starts on 1 Jul 2025."]
+
+[[tabs.reports]]
+id = "total-entities"
+title = "Total amount of entities"
+description = "Latest snapshot."
+sql = "select 1"
+display = "number"
+change_column = "change"
+
+[[tabs.reports]]
+id = "activated-seats-log"
+title = "Activated seats log"
+description = "Every active seat."
+sql = "select 1"
+display = "table"
+
+[[tabs.reports]]
+id = "monthly-active-seats"
+title = "Total monthly active seats"
+sql = "select 1"
+display = "chart"
+note = "History starts on 1 Jul 2025."
+chart = { kind = "line", x = "month", y = ["active_seats"] }
+"#;
+
+    /// A small chart in the shape ECharts' SVG renderer writes: paths,
+    /// `transparent` fills, `dominant-baseline`, a generic font family and
+    /// a CSS block with `:hover` rules.
+    const SVG: &str = r##"<svg width="640" height="320" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" baseProfile="full" viewBox="0 0 640 320">
+<rect width="640" height="320" x="0" y="0" fill="none"></rect>
+<path d="M64 250.5L576 250.5" fill="transparent" stroke="#E0E6F1" class="zr0-cls-0"></path>
+<path d="M64 60.5L576 60.5" fill="transparent" stroke="#E0E6F1" class="zr0-cls-0"></path>
+<text dominant-baseline="central" text-anchor="end" style="font-size:12px;font-family:sans-serif;" transform="translate(56 250)" fill="#6E7079">0</text>
+<text dominant-baseline="central" text-anchor="end" style="font-size:12px;font-family:sans-serif;" transform="translate(56 60)" fill="#6E7079">70</text>
+<text dominant-baseline="central" text-anchor="middle" style="font-size:12px;font-family:sans-serif;" transform="translate(107 262)" fill="#6E7079">Jul 2025</text>
+<path d="M107 236L192 217L278 168L363 136L448 101L534 85" fill="none" stroke="#5470c6" stroke-width="2" stroke-linejoin="bevel" clip-path="url(#zr0-c0)"></path>
+<path d="M1 0A1 1 0 1 1 1 -0.0001" transform="matrix(2,0,0,2,107,236)" fill="#fff" stroke="#5470c6"></path>
+<defs><clipPath id="zr0-c0"><path d="M63 59l514 0l0 192l-514 0Z" fill="#000"></path></clipPath></defs>
+<style ><![CDATA[
+.zr0-cls-0:hover { pointer-events:none; }
+]]></style>
+</svg>"##;
+
+    fn col(name: &str, ty: ColumnType) -> Column {
+        Column { name: name.into(), ty }
+    }
+
+    fn output(
+        config: &Config,
+        index: usize,
+        table: ResultTable,
+        chart: Option<RenderedChart>,
+    ) -> ReportOutput {
+        let tab = config.tabs[0].clone();
+        ReportOutput { report: tab.reports[index].clone(), tab, sql: "select 1".into(), table, chart }
+    }
+
+    /// The three reports of `CONFIG`: a number (1,234,567, change +12), a
+    /// 150-row table whose row 3 holds `MARKUP`, and a 6-month chart.
+    fn outputs(config: &Config) -> Vec<ReportOutput> {
+        let number = ResultTable {
+            columns: vec![col("entities", ColumnType::Integer), col("change", ColumnType::Integer)],
+            rows: vec![vec![Cell::Int(1_234_567), Cell::Int(12)]],
+        };
+        let log = ResultTable {
+            columns: vec![
+                col("team", ColumnType::Text),
+                col("activated_on", ColumnType::Date),
+                col("logins", ColumnType::Integer),
+            ],
+            rows: (0..150)
+                .map(|i| {
+                    let team = if i == 3 { MARKUP.to_string() } else { format!("team-{i:03}") };
+                    vec![Cell::Text(team), Cell::Date(Date(20_000 + i)), Cell::Int(1000 * i as i64)]
+                })
+                .collect(),
+        };
+        let seats = ResultTable {
+            columns: vec![col("month", ColumnType::Date), col("active_seats", ColumnType::Integer)],
+            rows: (0..6)
+                .map(|i| vec![Cell::Date(Date(20_270 + 31 * i)), Cell::Int(5 + 10 * i as i64)])
+                .collect(),
+        };
+        let chart = RenderedChart { option_json: "{}".into(), svg: SVG.into(), png: Vec::new() };
+        vec![
+            output(config, 0, number, None),
+            output(config, 1, log, None),
+            output(config, 2, seats, Some(chart)),
+        ]
+    }
+
+    fn as_of() -> Date {
+        "2026-11-25".parse().unwrap()
+    }
+
+    fn render(config: &Config, reports: &[ReportOutput]) -> Vec<u8> {
+        let ctx = PdfContext { config, tab: &config.tabs[0], as_of: as_of(), reports };
+        render_tab_pdf(&ctx).unwrap().expect("a PDF")
+    }
+
+    /// Each page's text, in page order.
+    fn page_texts(pdf: &[u8]) -> Vec<String> {
+        let mut doc = lopdf::Document::load_mem(pdf).expect("the PDF parses");
+        // lopdf 0.36's ToUnicode parser accepts only CIDSystemInfo, CMapName
+        // and CMapType before the code ranges, and gives up on the
+        // `/CMapVersion` and `/WMode` entries krilla (typst's PDF writer)
+        // also writes, both legal and irrelevant to text; drop them first.
+        for object in doc.objects.values_mut() {
+            if let lopdf::Object::Stream(stream) = object {
+                if stream.content.windows(9).any(|w| w == b"begincmap") {
+                    let cmap = String::from_utf8_lossy(&stream.content).into_owned();
+                    let kept: Vec<&str> = cmap
+                        .lines()
+                        .filter(|l| !l.starts_with("/CMapVersion") && !l.starts_with("/WMode"))
+                        .collect();
+                    stream.set_content((kept.join("\n") + "\n").into_bytes());
+                }
+            }
+        }
+        doc.get_pages().keys().map(|&n| doc.extract_text(&[n]).expect("text extracts")).collect()
+    }
+
+    /// `text` with every run of whitespace made one space: a title that
+    /// wraps is still the title.
+    fn squash(text: &str) -> String {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Width and height in points of every page's media box.
+    fn page_sizes(pdf: &[u8]) -> Vec<(f32, f32)> {
+        let doc = lopdf::Document::load_mem(pdf).unwrap();
+        doc.get_pages()
+            .values()
+            .map(|&id| {
+                let page = doc.get_dictionary(id).unwrap();
+                let b = page.get(b"MediaBox").unwrap().as_array().unwrap();
+                let n = |i: usize| b[i].as_float().unwrap();
+                (n(2) - n(0), n(3) - n(1))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn renders_every_report_title_and_the_number() {
+        let config = Config::parse(CONFIG, "test").unwrap();
+        let pdf = render(&config, &outputs(&config));
+        let pages = page_texts(&pdf);
+        assert!((2..=4).contains(&pages.len()), "{} pages", pages.len());
+        let all = squash(&pages.join("\n"));
+        for title in [
+            "Usage dashboard",
+            "Users activity",
+            "Total amount of entities",
+            "Activated seats log",
+            "Total monthly active seats",
+        ] {
+            assert!(all.contains(title), "missing {title:?} in\n{all}");
+        }
+        assert!(all.contains("1,234,567"), "{all}");
+        assert!(all.contains("+12 vs previous period"), "{all}");
+        assert!(all.contains("User activity history starts on 1 Jul 2025."), "{all}");
+        assert!(all.contains("25 Nov 2026"), "{all}");
+        assert!(all.contains("Last 7 days") && all.contains("19–25 Nov 2026"), "{all}");
+        // The table stops after `max_rows` = 60 rows and says what is left.
+        assert!(all.contains("team-059") && all.contains("59,000"), "{all}");
+        assert!(!all.contains("team-060"), "{all}");
+        assert!(all.contains("90 more rows in the CSV download (150 in all)."), "{all}");
+        // The footer: tab name and page numbers on every page.
+        let total = pages.len();
+        for (i, page) in pages.iter().enumerate() {
+            assert!(page.contains(&format!("Page {} of {total}", i + 1)), "page {}: {page}", i + 1);
+            assert!(page.contains("Usage dashboard – Users activity"), "page {}: {page}", i + 1);
+        }
+        // The chart's labels are text too (the SVG went in as vectors, not
+        // pixels); lopdf reads them a glyph per line, and the table shows
+        // dates as ISO, so `Jul2025` can only come from the chart.
+        let squeezed: String = all.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(squeezed.contains("Jul2025"), "{all}");
+    }
+
+    #[test]
+    fn long_tables_repeat_their_header_on_every_page() {
+        let mut config = Config::parse(CONFIG, "test").unwrap();
+        config.pdf.max_rows = 1000;
+        let pdf = render(&config, &outputs(&config));
+        let pages = page_texts(&pdf);
+        assert!((4..=8).contains(&pages.len()), "{} pages", pages.len());
+        let all = pages.join("\n");
+        assert!(all.contains("team-149") && !all.contains("more rows in the CSV"), "{all}");
+        // Every page that holds log rows also holds the header.
+        let with_rows: Vec<&String> = pages.iter().filter(|p| p.contains("team-")).collect();
+        assert!(with_rows.len() >= 3, "{} pages with rows", with_rows.len());
+        for page in with_rows {
+            assert!(page.contains("activated_on") && page.contains("logins"), "{page}");
+        }
+    }
+
+    #[test]
+    fn markup_in_data_prints_as_written() {
+        let mut config = Config::parse(CONFIG, "test").unwrap();
+        config.title = format!("Site {MARKUP}");
+        config.tabs[0].title = format!("Tab {MARKUP}");
+        config.tabs[0].notes.push(format!("Note {MARKUP}"));
+        let mut reports = outputs(&config);
+        reports[0].report.title = format!("Number {MARKUP}");
+        reports[2].report.description = format!("Chart {MARKUP}");
+        let pdf = render(&config, &reports);
+        let lines = page_texts(&pdf).join("\n");
+        let all = squash(&lines);
+        for prefix in ["Site", "Tab", "Note", "Number", "Chart"] {
+            assert!(all.contains(&format!("{prefix} {MARKUP}")), "missing {prefix} in\n{all}");
+        }
+        // The table cell, on its own.
+        assert!(lines.lines().any(|l| l.trim() == MARKUP), "{lines}");
+        // `#set page(width: 1cm)` set nothing: every page is A4.
+        for (w, h) in page_sizes(&pdf) {
+            assert!((w - 595.28).abs() < 0.1 && (h - 841.89).abs() < 0.1, "{w}x{h}");
+        }
+    }
+
+    #[test]
+    fn same_inputs_give_identical_bytes() {
+        let config = Config::parse(CONFIG, "test").unwrap();
+        let reports = outputs(&config);
+        let first = render(&config, &reports);
+        let second = render(&config, &reports);
+        assert!(first == second, "two renders differ");
+        // The as-of date is the document date; the clock is not.
+        let doc = lopdf::Document::load_mem(&first).unwrap();
+        let info = doc.trailer.get(b"Info").and_then(|o| o.as_reference()).unwrap();
+        let date = doc.get_dictionary(info).unwrap().get(b"CreationDate").unwrap();
+        let date = String::from_utf8_lossy(date.as_str().unwrap()).to_string();
+        assert!(date.starts_with("D:20261125"), "{date}");
+    }
+
+    #[test]
+    fn paper_size_and_orientation_follow_the_config() {
+        let mut config = Config::parse(CONFIG, "test").unwrap();
+        config.pdf.paper = "us-letter".into();
+        config.pdf.landscape = true;
+        let pdf = render(&config, &outputs(&config));
+        for (w, h) in page_sizes(&pdf) {
+            assert!((w - 792.0).abs() < 0.1 && (h - 612.0).abs() < 0.1, "{w}x{h}");
+        }
+    }
+
+    #[test]
+    fn empty_results_and_missing_charts_still_render() {
+        let config = Config::parse(CONFIG, "test").unwrap();
+        let mut reports = outputs(&config);
+        for r in &mut reports {
+            r.table.rows.clear();
+            r.chart = None;
+        }
+        let all = page_texts(&render(&config, &reports)).join("\n");
+        assert!(all.contains("No rows."), "{all}");
+        assert!(all.contains("No data"), "{all}");
+    }
+
+    #[test]
+    fn data_window_names_the_relative_periods() {
+        let window = |d: &str| -> Vec<String> {
+            data_window(d.parse().unwrap()).into_iter().map(|(l, s)| format!("{l}: {s}")).collect()
+        };
+        assert_eq!(
+            window("2026-11-25"),
+            [
+                "Current month: 1–25 Nov 2026",
+                "Last 7 days: 19–25 Nov 2026",
+                "Current year: 1 Jan – 25 Nov 2026"
+            ]
+        );
+        assert_eq!(
+            window("2027-01-03"),
+            [
+                "Current month: 1–3 Jan 2027",
+                "Last 7 days: 28 Dec 2026 – 3 Jan 2027",
+                "Current year: 1–3 Jan 2027"
+            ]
+        );
+        assert_eq!(
+            window("2026-03-01"),
+            [
+                "Current month: 1 Mar 2026",
+                "Last 7 days: 23 Feb – 1 Mar 2026",
+                "Current year: 1 Jan – 1 Mar 2026"
+            ]
+        );
+    }
+
+    #[test]
+    fn change_labels_carry_a_sign() {
+        assert_eq!(change_label(&Cell::Int(1200)), "+1,200 vs previous period");
+        assert_eq!(change_label(&Cell::Int(-3)), "-3 vs previous period");
+        assert_eq!(change_label(&Cell::Int(0)), "0 vs previous period");
+        assert_eq!(change_label(&Cell::Null), "");
+    }
+
+    /// Six reports (two numbers, two charts, two 60-row tables), as on the
+    /// sample site's busiest tab; prints the time per render.
+    #[test]
+    fn times_a_six_report_tab() {
+        let config = Config::parse(CONFIG, "test").unwrap();
+        let three = outputs(&config);
+        let reports: Vec<ReportOutput> = three.iter().chain(three.iter()).cloned().collect();
+        render(&config, &reports); // fonts and template parsed once per process
+        let start = Instant::now();
+        let runs = 5;
+        for _ in 0..runs {
+            render(&config, &reports);
+        }
+        let each = start.elapsed() / runs;
+        eprintln!("six-report tab PDF: {each:?} per render");
+        // Generous bound for a busy shared machine; the target is 200 ms.
+        assert!(each.as_millis() < 2000, "{each:?}");
+    }
 }
