@@ -23,6 +23,14 @@ pub fn locate_error(source: &Source, pinned: &BTreeMap<String, String>) -> Optio
     None
 }
 
+/// The header fields of the source's first (uncompressed) file.
+pub fn header(source: &Source) -> Option<Vec<String>> {
+    let file = source.files.first().filter(|f| !f.to_string_lossy().ends_with(".gz"))?;
+    let delimiter = if source.format == Format::Tsv { b'\t' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).from_path(file).ok()?;
+    Some(reader.headers().ok()?.iter().map(|h| h.trim().to_string()).collect())
+}
+
 /// Checks one file's bytes; the problem starts with its line number.
 fn check_bytes(bytes: &[u8], delimiter: u8, pinned: &BTreeMap<String, String>) -> Option<String> {
     let mut reader =

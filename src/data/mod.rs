@@ -122,7 +122,8 @@ impl Database {
                 ];
                 // A fixed dialect: sniffing it lets a ragged row or a stray
                 // quote change how the whole file is read instead of failing.
-                options.push(if source.format == Format::Tsv { "delim = '\\t'" } else { "delim = ','" }.into());
+                options
+                    .push(if source.format == Format::Tsv { "delim = '\\t'" } else { "delim = ','" }.into());
                 options.push("quote = '\"'".into());
                 options.push("escape = '\"'".into());
                 if !pinned.is_empty() {
@@ -158,6 +159,19 @@ impl Database {
         // `date_trunc` on TIMESTAMPTZ would reach for it) and pinned types
         // can be applied to formats without a `types` option.
         let described = self.describe(&format!("SELECT * FROM {reader}")).map_err(&fail)?;
+        if matches!(source.format, Format::Csv | Format::Tsv) {
+            // DuckDB may read a ragged file with more columns than its header
+            // instead of failing; the header is the contract.
+            if let Some(header) = csv_check::header(source) {
+                let names: Vec<&str> = described.iter().map(|(n, _)| n.as_str()).collect();
+                if names.len() != header.len() {
+                    let located = csv_check::locate_error(source, pinned).unwrap_or_else(|| {
+                        format!("`{origin}`: the rows do not match the header ({})", header.join(", "))
+                    });
+                    bail!("failed to load table `{}`: {located}", source.table);
+                }
+            }
+        }
         for column in pinned.keys() {
             if !described.iter().any(|(name, _)| name == column) {
                 bail!(
