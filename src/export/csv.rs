@@ -37,7 +37,7 @@ impl Exporter for CsvExporter {
             }
             writer.write_record(&record)?;
         }
-        Ok(writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+        writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
 
