@@ -14,18 +14,7 @@ use tally::render::chart::{build_option, render_charts, ChartJob, ChartRenderer}
 use tally::report::{Column, ColumnType, ResultTable, Value};
 
 fn config(kind: ChartKind, x: &str, y: &[&str], series: Option<&str>) -> ChartConfig {
-    ChartConfig {
-        kind,
-        x: x.into(),
-        y: y.iter().map(|s| s.to_string()).collect(),
-        series: series.map(str::to_owned),
-        title: None,
-        subtitle: None,
-        number_format: "integer".into(),
-        date_format: None,
-        width: 640,
-        height: 320,
-    }
+    ChartConfig { series: series.map(str::to_owned), ..ChartConfig::new(kind, x, y) }
 }
 
 fn col(name: &str, ty: ColumnType) -> Column {

@@ -446,6 +446,23 @@ impl Config {
 }
 
 impl ChartConfig {
+    /// A chart of `kind` over `x` and the value columns `y`, with the same
+    /// defaults as an entry in `site.toml` that names only those keys.
+    pub fn new(kind: ChartKind, x: &str, y: &[&str]) -> ChartConfig {
+        ChartConfig {
+            kind,
+            x: x.into(),
+            y: y.iter().map(|s| s.to_string()).collect(),
+            series: None,
+            title: None,
+            subtitle: None,
+            number_format: default_number_format(),
+            date_format: None,
+            width: default_chart_width(),
+            height: default_chart_height(),
+        }
+    }
+
     fn validate(&self) -> Result<()> {
         if self.x.is_empty() {
             bail!("key `x` must name a column");

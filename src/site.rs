@@ -311,16 +311,7 @@ impl Site {
             for output in &tab_outputs {
                 let report = &output.report;
                 if let Some(error) = self.failures.get(&(tab.id.clone(), report.id.clone())) {
-                    manifest_reports.push(json!({
-                        "id": report.id,
-                        "title": report.title,
-                        "description": report.description,
-                        "display": report.display,
-                        "error": error,
-                        "columns": [],
-                        "rows": 0,
-                        "files": {},
-                    }));
+                    manifest_reports.push(manifest_entry(output, serde_json::Map::new(), Some(error)));
                     let mut view = page::report_view(output, self.config.page_rows);
                     view.error = Some(error.clone());
                     view.files.clear();
@@ -357,15 +348,7 @@ impl Site {
                     files.insert("svg".into(), json!(svg));
                     files.insert("png".into(), json!(png));
                 }
-                manifest_reports.push(json!({
-                    "id": report.id,
-                    "title": report.title,
-                    "description": report.description,
-                    "display": report.display,
-                    "columns": output.table.columns,
-                    "rows": output.table.rows.len(),
-                    "files": files,
-                }));
+                manifest_reports.push(manifest_entry(output, files, None));
                 if report.headline {
                     if let Some(number) = page::headline_number(report, &output.table) {
                         headlines.push(HeadlineView {
@@ -467,6 +450,29 @@ impl Site {
     pub fn timings(&self) -> &[(&'static str, Duration)] {
         &self.timings
     }
+}
+
+/// A report's entry in `api/index.json`. A report that failed under
+/// `--keep-going` has an empty table, no files and its error.
+fn manifest_entry(
+    output: &ReportOutput,
+    files: serde_json::Map<String, serde_json::Value>,
+    error: Option<&str>,
+) -> serde_json::Value {
+    let report = &output.report;
+    let mut entry = json!({
+        "id": report.id,
+        "title": report.title,
+        "description": report.description,
+        "display": report.display,
+        "columns": output.table.columns,
+        "rows": output.table.rows.len(),
+        "files": files,
+    });
+    if let Some(error) = error {
+        entry["error"] = json!(error);
+    }
+    entry
 }
 
 /// Every write of a build goes through here.

@@ -129,16 +129,10 @@ mod tests {
 
     fn config(kind: ChartKind, y: &[&str], series: Option<&str>) -> ChartConfig {
         ChartConfig {
-            kind,
-            x: "month".into(),
-            y: y.iter().map(|s| s.to_string()).collect(),
             series: series.map(str::to_owned),
             title: Some("Seats & invites".into()),
-            subtitle: None,
             number_format: "compact".into(),
-            date_format: None,
-            width: 640,
-            height: 320,
+            ..ChartConfig::new(kind, "month", y)
         }
     }
 

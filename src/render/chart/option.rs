@@ -453,18 +453,7 @@ mod tests {
     use crate::report::ColumnType;
 
     pub(crate) fn chart(kind: ChartKind, x: &str, y: &[&str], series: Option<&str>) -> ChartConfig {
-        ChartConfig {
-            kind,
-            x: x.into(),
-            y: y.iter().map(|s| s.to_string()).collect(),
-            series: series.map(str::to_owned),
-            title: None,
-            subtitle: None,
-            number_format: "integer".into(),
-            date_format: None,
-            width: 640,
-            height: 320,
-        }
+        ChartConfig { series: series.map(str::to_owned), ..ChartConfig::new(kind, x, y) }
     }
 
     fn col(name: &str, ty: ColumnType) -> Column {

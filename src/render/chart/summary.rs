@@ -211,18 +211,7 @@ mod tests {
     use crate::report::{Column, Value};
 
     fn config(kind: ChartKind, x: &str, y: &[&str]) -> ChartConfig {
-        ChartConfig {
-            kind,
-            x: x.into(),
-            y: y.iter().map(|s| s.to_string()).collect(),
-            series: None,
-            title: None,
-            subtitle: None,
-            number_format: "integer".into(),
-            date_format: Some("month".into()),
-            width: 640,
-            height: 320,
-        }
+        ChartConfig { date_format: Some("month".into()), ..ChartConfig::new(kind, x, y) }
     }
 
     fn seats() -> ResultTable {

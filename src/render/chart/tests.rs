@@ -8,18 +8,7 @@ use crate::date::Date;
 use crate::report::{Column, ColumnType, ResultTable, Value};
 
 fn config(kind: ChartKind, x: &str, y: &[&str]) -> ChartConfig {
-    ChartConfig {
-        kind,
-        x: x.into(),
-        y: y.iter().map(|s| s.to_string()).collect(),
-        series: None,
-        title: None,
-        subtitle: None,
-        number_format: "integer".into(),
-        date_format: None,
-        width: 640,
-        height: 320,
-    }
+    ChartConfig::new(kind, x, y)
 }
 
 /// Monthly active seats and invites, Sep-Nov 2026.
