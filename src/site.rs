@@ -4,6 +4,7 @@
 //! place). A failed build never touches the previous site.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -328,16 +329,17 @@ impl Site {
                 };
                 let mut files = serde_json::Map::new();
                 for exporter in exporters() {
-                    let bytes = exporter.serialize(&meta, &output.table).with_context(|| {
-                        format!(
-                            "failed to write the {} of tab `{}`, report `{}`",
-                            exporter.extension(),
-                            tab.id,
-                            report.id
-                        )
-                    })?;
                     let name = format!("{}/{}.{}", tab.id, report.id, exporter.extension());
-                    writer.write(&name, &bytes)?;
+                    writer.stream(&name, |out| exporter.write(&meta, &output.table, out)).with_context(
+                        || {
+                            format!(
+                                "failed to write the {} of tab `{}`, report `{}`",
+                                exporter.extension(),
+                                tab.id,
+                                report.id
+                            )
+                        },
+                    )?;
                     files.insert(exporter.extension().into(), json!(name));
                 }
                 if let Some(chart) = &output.chart {
@@ -483,12 +485,22 @@ struct Writer {
 
 impl Writer {
     fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
+        self.stream(rel, |out| Ok(out.write_all(bytes)?))
+    }
+
+    /// Creates `rel` and lets `fill` write into it through a buffer, so a
+    /// large download goes to disk as it is made instead of into memory first.
+    fn stream(&mut self, rel: &str, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
         let path = self.root.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("failed to create `{}`", parent.display()))?;
         }
-        std::fs::write(&path, bytes).with_context(|| format!("failed to write `{}`", path.display()))?;
+        let file =
+            std::fs::File::create(&path).with_context(|| format!("failed to create `{}`", path.display()))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        fill(&mut out)?;
+        out.flush().with_context(|| format!("failed to write `{}`", path.display()))?;
         self.files += 1;
         Ok(())
     }

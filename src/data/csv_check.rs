@@ -25,7 +25,27 @@ pub fn locate_error(source: &Source, pinned: &BTreeMap<String, String>) -> Optio
 
 /// The header fields of the source's first (uncompressed) file.
 pub fn header(source: &Source) -> Option<Vec<String>> {
-    let file = source.files.first().filter(|f| !f.to_string_lossy().ends_with(".gz"))?;
+    header_of(source, source.files.first()?)
+}
+
+/// Every column name in the headers of the source's files, in first-seen
+/// order; `None` if a file is compressed or unreadable.
+pub fn all_headers(source: &Source) -> Option<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    for file in &source.files {
+        for name in header_of(source, file)? {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    Some(names)
+}
+
+fn header_of(source: &Source, file: &std::path::Path) -> Option<Vec<String>> {
+    if file.to_string_lossy().ends_with(".gz") {
+        return None;
+    }
     let delimiter = if source.format == Format::Tsv { b'\t' } else { b',' };
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).from_path(file).ok()?;
     Some(reader.headers().ok()?.iter().map(|h| h.trim().to_string()).collect())
@@ -75,7 +95,7 @@ fn check_bytes(bytes: &[u8], delimiter: u8, pinned: &BTreeMap<String, String>) -
                     let text = std::str::from_utf8(field).unwrap_or("").trim();
                     if !text.is_empty() && !fits(text, ty) {
                         return Some(format!(
-                            "{line}: value `{text}` in column `{}` is not a {ty}",
+                            "{line}: value `{text}` in column `{}` does not fit its pinned type {ty}",
                             header[i]
                         ));
                     }
@@ -138,7 +158,7 @@ mod tests {
     fn finds_a_wrong_type_in_a_pinned_column() {
         let pinned = BTreeMap::from([("n".to_string(), "INTEGER".to_string())]);
         let problem = check_bytes(b"n,t\n1,x\n2,y\nthree,z\n", b',', &pinned).unwrap();
-        assert_eq!(problem, "4: value `three` in column `n` is not a INTEGER");
+        assert_eq!(problem, "4: value `three` in column `n` does not fit its pinned type INTEGER");
     }
 
     #[test]

@@ -154,6 +154,24 @@ impl Database {
             anyhow!("failed to load table `{}` from `{origin}`: {}", source.table, first_lines(&message, 6))
         };
 
+        let check_pinned = |names: &[String]| -> Result<()> {
+            match pinned.keys().find(|column| !names.contains(column)) {
+                Some(column) => bail!(
+                    "table `{}` from `{origin}` has no column `{column}` (key `tables.{}.columns.{column}`); it has: {}",
+                    source.table,
+                    source.table,
+                    names.join(", ")
+                ),
+                None => Ok(()),
+            }
+        };
+        if matches!(source.format, Format::Csv | Format::Tsv) {
+            // DuckDB's own message for this names neither the key nor the columns.
+            if let Some(names) = csv_check::all_headers(source) {
+                check_pinned(&names)?;
+            }
+        }
+
         // Read the column types first, so timestamps with a time zone can be
         // normalised to UTC `TIMESTAMP` (the bundled DuckDB has no ICU, and
         // `date_trunc` on TIMESTAMPTZ would reach for it) and pinned types
@@ -172,16 +190,7 @@ impl Database {
                 }
             }
         }
-        for column in pinned.keys() {
-            if !described.iter().any(|(name, _)| name == column) {
-                bail!(
-                    "table `{}` from `{origin}` has no column `{column}` (key `tables.{}.columns.{column}`); it has: {}",
-                    source.table,
-                    source.table,
-                    described.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
-                );
-            }
-        }
+        check_pinned(&described.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>())?;
         let mut replaces = Vec::new();
         for (name, ty) in &described {
             let pin = pinned.get(name).filter(|_| source.format.family() != "csv");

@@ -1,5 +1,7 @@
 //! CSV download: a header row, RFC 4180 quoting, UTF-8, ISO dates.
 
+use std::io::Write;
+
 use anyhow::Result;
 
 use super::{ExportMeta, Exporter};
@@ -23,8 +25,8 @@ impl Exporter for CsvExporter {
         "csv"
     }
 
-    fn serialize(&self, _meta: &ExportMeta<'_>, table: &ResultTable) -> Result<Vec<u8>> {
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    fn write(&self, _meta: &ExportMeta<'_>, table: &ResultTable, out: &mut dyn Write) -> Result<()> {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
         writer.write_record(table.columns.iter().map(|c| neutralise_formula(&c.name).into_owned()))?;
         let mut record = Vec::with_capacity(table.columns.len());
         for row in &table.rows {
@@ -37,7 +39,8 @@ impl Exporter for CsvExporter {
             }
             writer.write_record(&record)?;
         }
-        writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+        writer.flush()?;
+        Ok(())
     }
 }
 

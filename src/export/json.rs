@@ -1,44 +1,73 @@
 //! JSON download: the report's metadata and `rows` as objects with typed
 //! values (numbers as numbers, dates and timestamps ISO 8601).
 
+use std::io::Write;
+
 use anyhow::Result;
-use serde_json::{json, Map, Value as Json};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
 
 use super::{ExportMeta, Exporter};
-use crate::report::ResultTable;
+use crate::report::{Column, ResultTable, Value};
 
 /// Writes the JSON download.
 pub struct JsonExporter;
+
+/// The document, serialised straight from the table: no `serde_json::Value`
+/// tree of every row in between.
+#[derive(Serialize)]
+struct Document<'a> {
+    tab: &'a str,
+    report: &'a str,
+    title: &'a str,
+    description: &'a str,
+    as_of: String,
+    columns: &'a [Column],
+    rows: Rows<'a>,
+}
+
+struct Rows<'a>(&'a ResultTable);
+
+struct Row<'a>(&'a [Column], &'a [Value]);
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.rows.len()))?;
+        for row in &self.0.rows {
+            seq.serialize_element(&Row(&self.0.columns, row))?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Row<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (column, value) in self.0.iter().zip(self.1) {
+            map.serialize_entry(&column.name, &value.to_json())?;
+        }
+        map.end()
+    }
+}
 
 impl Exporter for JsonExporter {
     fn extension(&self) -> &'static str {
         "json"
     }
 
-    fn serialize(&self, meta: &ExportMeta<'_>, table: &ResultTable) -> Result<Vec<u8>> {
-        let rows: Vec<Json> = table
-            .rows
-            .iter()
-            .map(|row| {
-                let mut object = Map::with_capacity(row.len());
-                for (column, value) in table.columns.iter().zip(row) {
-                    object.insert(column.name.clone(), value.to_json());
-                }
-                Json::Object(object)
-            })
-            .collect();
-        let document = json!({
-            "tab": meta.tab,
-            "report": meta.report,
-            "title": meta.title,
-            "description": meta.description,
-            "as_of": meta.as_of.to_string(),
-            "columns": table.columns,
-            "rows": rows,
-        });
-        let mut bytes = serde_json::to_vec_pretty(&document)?;
-        bytes.push(b'\n');
-        Ok(bytes)
+    fn write(&self, meta: &ExportMeta<'_>, table: &ResultTable, out: &mut dyn Write) -> Result<()> {
+        let document = Document {
+            tab: meta.tab,
+            report: meta.report,
+            title: meta.title,
+            description: meta.description,
+            as_of: meta.as_of.to_string(),
+            columns: &table.columns,
+            rows: Rows(table),
+        };
+        serde_json::to_writer_pretty(&mut *out, &document)?;
+        out.write_all(b"\n")?;
+        Ok(())
     }
 }
 
@@ -46,6 +75,7 @@ impl Exporter for JsonExporter {
 mod tests {
     use super::*;
     use crate::export::test_support::{meta, sample_table};
+    use serde_json::{json, Value as Json};
 
     #[test]
     fn writes_metadata_and_typed_rows() {

@@ -1,4 +1,4 @@
-//! Downloads: one `Exporter` per format turns a report's `ResultTable` into
+//! Downloads: one `Exporter` per format writes a report's `ResultTable` as
 //! bytes (hyperfine's `export/` shape), so each is unit-tested without disk.
 
 mod csv;
@@ -9,6 +9,8 @@ pub mod xlsx_chart;
 pub use self::csv::CsvExporter;
 pub use self::json::JsonExporter;
 pub use self::xlsx::{XlsxExporter, XLSX_MAX_DATA_ROWS};
+
+use std::io::Write;
 
 use anyhow::Result;
 
@@ -37,8 +39,15 @@ pub struct ExportMeta<'a> {
 pub trait Exporter {
     /// The file extension, without the dot.
     fn extension(&self) -> &'static str;
-    /// Serialises the table.
-    fn serialize(&self, meta: &ExportMeta<'_>, table: &ResultTable) -> Result<Vec<u8>>;
+    /// Writes the table to `out` as it goes, so a large result is never held
+    /// a second time as one document or one buffer.
+    fn write(&self, meta: &ExportMeta<'_>, table: &ResultTable, out: &mut dyn Write) -> Result<()>;
+    /// The same bytes in memory.
+    fn serialize(&self, meta: &ExportMeta<'_>, table: &ResultTable) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.write(meta, table, &mut bytes)?;
+        Ok(bytes)
+    }
 }
 
 /// Every download format, in menu order.

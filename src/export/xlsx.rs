@@ -3,6 +3,8 @@
 //! column widths from the content, the report title as sheet name, and a
 //! native chart for charted reports.
 
+use std::io::Write;
+
 use anyhow::{anyhow, Result};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
@@ -42,7 +44,7 @@ impl Exporter for XlsxExporter {
         "xlsx"
     }
 
-    fn serialize(&self, meta: &ExportMeta<'_>, table: &ResultTable) -> Result<Vec<u8>> {
+    fn write(&self, meta: &ExportMeta<'_>, table: &ResultTable, out: &mut dyn Write) -> Result<()> {
         let mut workbook = Workbook::new();
         // A fixed creation date keeps the bytes the same from build to build.
         let (y, m, d) = meta.as_of.ymd();
@@ -53,7 +55,10 @@ impl Exporter for XlsxExporter {
         let header = Format::new().set_bold();
         let date = Format::new().set_num_format("yyyy-mm-dd");
         let timestamp = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-        let sheet = workbook.add_worksheet();
+        // Low-memory mode streams each finished row to a temporary file
+        // instead of keeping every cell (about 100 bytes each) until the
+        // save; rows are written in order anyway.
+        let sheet = workbook.add_worksheet_with_low_memory();
         sheet.set_name(&name).map_err(|e| anyhow!("sheet name `{name}`: {e}"))?;
 
         let mut widths: Vec<usize> = table.columns.iter().map(|c| c.name.chars().count()).collect();
@@ -112,7 +117,10 @@ impl Exporter for XlsxExporter {
                 xlsx_chart::insert_native_chart(sheet, &name, chart, table)?;
             }
         }
-        Ok(workbook.save_to_buffer()?)
+        // The zip needs `Seek`, so it is assembled in memory: compressed,
+        // it is a fraction of the table.
+        out.write_all(&workbook.save_to_buffer()?)?;
+        Ok(())
     }
 }
 

@@ -57,6 +57,13 @@ pub fn run_query(conn: &Connection, sql: &str) -> Result<ResultTable> {
         let ty = map_type(&stmt_ref.column_type(i));
         columns.push(Column { name, ty });
     }
+    if let Some(twice) =
+        columns.iter().enumerate().find(|(i, c)| columns[..*i].iter().any(|p| p.name == c.name))
+    {
+        // The JSON rows are objects keyed by column name: a second `x` would
+        // overwrite the first.
+        bail!("the query returns column `{}` twice; give each column its own name with `AS`", twice.1.name);
+    }
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(|e| anyhow!("{e}"))? {
         let mut values = Vec::with_capacity(count);

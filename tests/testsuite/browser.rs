@@ -109,3 +109,24 @@ fn pages_load_without_errors_and_charts_go_live() {
     let (dom, _) = chromium(&format!("http://127.0.0.1:{port}/people/index.html"));
     assert!(dom.contains("chart--live"), "the people tab has a chart that goes live");
 }
+
+#[test]
+fn hostile_values_stay_text_in_the_browser() {
+    let site = TestSite::new("payloads");
+    site.build_ok(&[]);
+    let port = serve(site.path("public"));
+    let (dom, log) = chromium(&format!("http://127.0.0.1:{port}/people/index.html"));
+    assert!(dom.contains("</html>"), "the page did not load:\n{log}");
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("Refused to"))
+        .collect();
+    assert!(console.is_empty(), "the page logged:\n{}", console.join("\n"));
+    // After every script ran, the values are still text: no element came
+    // out of the data, and the three charts went live.
+    for element in ["<img", "<b>", "<script>alert"] {
+        assert!(!dom.contains(element), "`{element}` became markup in the live page");
+    }
+    assert!(dom.contains("&lt;img src=x onerror=alert(2)&gt;"), "the value is shown as text");
+    assert_eq!(dom.matches("chart--live").count(), 3, "three charts went live");
+}

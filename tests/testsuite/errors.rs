@@ -103,6 +103,58 @@ fn unclosed_quote_names_file_and_line() {
 }
 
 #[test]
+fn invalid_utf8_names_file_and_line() {
+    fails_and_keeps_the_site(
+        |s| {
+            let mut bytes = b"user_id,logged_in_at\nu1,2026-01-05T09:05:00Z\n".to_vec();
+            bytes.extend_from_slice(b"u\xff\xfe2,2026-01-06T09:05:00Z\n");
+            std::fs::write(s.path("data/logins.csv"), bytes).unwrap();
+        },
+        &["logins.csv", "line 3", "invalid UTF-8"],
+    );
+}
+
+#[test]
+fn wrong_type_in_a_pinned_column_names_file_line_and_column() {
+    fails_and_keeps_the_site(
+        |s| {
+            edit(
+                s,
+                "site.toml",
+                "columns = { team = \"VARCHAR\" }",
+                "columns = { team = \"VARCHAR\", created_at = \"TIMESTAMP\" }",
+            );
+            edit(s, "data/users.csv", "2026-02-01T08:00:00Z", "last tuesday");
+        },
+        &["table `users`", "users.csv", "line 4", "`last tuesday`", "column `created_at`", "TIMESTAMP"],
+    );
+}
+
+#[test]
+fn missing_pinned_column_names_the_key_and_the_columns() {
+    fails_and_keeps_the_site(
+        |s| edit(s, "site.toml", "columns = { team = \"VARCHAR\" }", "columns = { squad = \"VARCHAR\" }"),
+        &["users.csv", "no column `squad`", "tables.users.columns.squad", "it has: user_id, email, team"],
+    );
+}
+
+#[test]
+fn missing_time_column_names_the_key() {
+    fails_and_keeps_the_site(
+        |s| edit(s, "data/logins.csv", "user_id,logged_in_at", "user_id,login_time"),
+        &["logins.csv", "no column `logged_in_at`", "tables.logins.time_column"],
+    );
+}
+
+#[test]
+fn chart_on_a_missing_column_names_the_report_and_column() {
+    fails_and_keeps_the_site(
+        |s| edit(s, "site.toml", "y = [\"logins\"]", "y = [\"sessions\"]"),
+        &["report `monthly-logins`", "column `sessions`", "it returns: month, logins"],
+    );
+}
+
+#[test]
 fn empty_file_is_named() {
     fails_and_keeps_the_site(|s| s.write("data/teams.json", ""), &["teams.json", "empty"]);
 }

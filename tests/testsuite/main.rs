@@ -6,5 +6,6 @@ mod build;
 mod catalogue;
 mod errors;
 mod fuzz;
+mod payloads;
 mod sample;
 mod util;
