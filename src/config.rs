@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 
+/// The folder, beside `site.toml`, for what a build can recreate: rendered
+/// charts and DuckDB's spill files.
+pub const CACHE_DIR: &str = ".tally-cache";
+
 /// The whole `site.toml`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -65,8 +69,9 @@ pub struct DuckdbConfig {
     /// DuckDB's `memory_limit`, e.g. `"1GB"`.
     #[serde(default = "default_memory_limit")]
     pub memory_limit: String,
-    /// Folder DuckDB spills to when a query outgrows the memory limit.
-    /// Default: a folder in the system's temp dir.
+    /// Folder DuckDB spills to when a query outgrows the memory limit,
+    /// relative to the config's folder. Default: `.tally-cache/duckdb`
+    /// (on disk beside the site, where a RAM-backed `/tmp` cannot be).
     #[serde(default)]
     pub temp_directory: Option<PathBuf>,
     /// Worker threads; 0 means one per core.

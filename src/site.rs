@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
 
-use crate::config::Config;
+use crate::config::{Config, CACHE_DIR};
 use crate::data::Database;
 use crate::date::Date;
 use crate::export::{exporters, ExportMeta};
@@ -180,7 +180,10 @@ impl Site {
         for (tab, report) in self.config.reports() {
             let sql = report.load_sql(&self.root)?;
             let result = run_query(&db.conn, &sql)
-                .map_err(|e| anyhow!("failed to run query for tab `{}`, report `{}`: {e}", tab.id, report.id))
+                .map_err(|e| {
+                    let message = db.explain(&e.to_string());
+                    anyhow!("failed to run query for tab `{}`, report `{}`: {message}", tab.id, report.id)
+                })
                 .and_then(|table| {
                     if let Some(chart) = &report.chart {
                         chart::check_columns(chart, &table.columns)
@@ -224,7 +227,7 @@ impl Site {
                 owners.push(i);
             }
         }
-        let cache_dir = self.root.join(".tally-cache").join("charts");
+        let cache_dir = self.root.join(CACHE_DIR).join("charts");
         let rendered = chart::render_charts(&jobs, Some(&cache_dir))?;
         // Keep the cache to this build's charts, so it never grows without bound.
         chart::prune_cache(&cache_dir, &jobs)?;

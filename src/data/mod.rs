@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context, Result};
 use duckdb::Connection;
 
-use crate::config::{Config, TableConfig};
+use crate::config::{Config, TableConfig, CACHE_DIR};
 use crate::date::Date;
 
 /// The DuckDB database holding every loaded table.
@@ -21,6 +21,8 @@ pub struct Database {
     pub conn: Connection,
     /// The tables loaded, in name order.
     pub tables: Vec<LoadedTable>,
+    /// The memory limit it runs under, for error messages.
+    memory_limit: String,
 }
 
 /// A table after loading.
@@ -58,9 +60,11 @@ impl Database {
             "SET enable_progress_bar = false".to_string(),
             format!("SET memory_limit = {}", literal(&config.duckdb.memory_limit)),
         ];
-        if let Some(dir) = &config.duckdb.temp_directory {
-            settings.push(format!("SET temp_directory = {}", literal(&root.join(dir).to_string_lossy())));
-        }
+        let spill = match &config.duckdb.temp_directory {
+            Some(dir) => root.join(dir),
+            None => root.join(CACHE_DIR).join("duckdb"),
+        };
+        settings.push(format!("SET temp_directory = {}", literal(&spill.to_string_lossy())));
         if config.duckdb.threads > 0 {
             settings.push(format!("SET threads = {}", config.duckdb.threads));
         }
@@ -68,7 +72,21 @@ impl Database {
             conn.execute_batch(&setting)
                 .map_err(|e| anyhow!("invalid DuckDB setting (key `duckdb`): `{setting}`: {e}"))?;
         }
-        Ok(Database { conn, tables: Vec::new() })
+        Ok(Database { conn, tables: Vec::new(), memory_limit: config.duckdb.memory_limit.clone() })
+    }
+
+    /// DuckDB's error message for the user. Out of memory, DuckDB advises
+    /// SQL `SET` commands; tally's user changes `site.toml` instead.
+    pub fn explain(&self, message: &str) -> String {
+        if message.contains("Out of Memory Error") {
+            let first = message.lines().next().unwrap_or(message);
+            format!(
+                "{first}\n  hint: raise `duckdb.memory_limit` in site.toml (now {}) or lower `duckdb.threads`",
+                self.memory_limit
+            )
+        } else {
+            first_lines(message, 6)
+        }
     }
 
     /// Loads every source, checking that the tables the config requires are there.
@@ -151,7 +169,7 @@ impl Database {
                     return anyhow!("failed to load table `{}`: {located}", source.table);
                 }
             }
-            anyhow!("failed to load table `{}` from `{origin}`: {}", source.table, first_lines(&message, 6))
+            anyhow!("failed to load table `{}` from `{origin}`: {}", source.table, self.explain(&message))
         };
 
         let check_pinned = |names: &[String]| -> Result<()> {

@@ -7,7 +7,7 @@ use crate::config::{Config, Display, ReportConfig, TabConfig, Width};
 use crate::date::Date;
 use crate::export::XLSX_MAX_DATA_ROWS;
 use crate::render::chart;
-use crate::report::{ColumnType, ReportOutput, ResultTable, Value};
+use crate::report::{group_thousands, ColumnType, ReportOutput, ResultTable, Value};
 
 /// The site-wide part of every page.
 #[derive(Debug, Serialize)]
@@ -62,6 +62,8 @@ pub struct ReportView {
     pub rows: Vec<Vec<String>>,
     /// All rows of the result.
     pub total_rows: usize,
+    /// `total_rows` with thousands separators, as the page shows it.
+    pub total_rows_label: String,
     /// Whether the page shows fewer rows than the result has.
     pub truncated: bool,
     /// Whether the result is over Excel's row limit.
@@ -301,6 +303,7 @@ pub fn report_view(output: &ReportOutput, page_rows: usize) -> ReportView {
         columns,
         rows,
         total_rows: table.rows.len(),
+        total_rows_label: group_thousands(table.rows.len() as i64),
         truncated: table.rows.len() > page_rows,
         xlsx_truncated: table.rows.len() > XLSX_MAX_DATA_ROWS,
         files,

@@ -262,3 +262,31 @@ fn empty_result_shows_an_empty_state_with_valid_downloads() {
     let book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(site.bytes("public/events/teams.xlsx"))).unwrap();
     assert_eq!(book.sheet_names().len(), 1);
 }
+
+#[test]
+fn a_log_longer_than_excel_allows_is_whole_in_csv_and_json_and_capped_in_xlsx() {
+    let site = TestSite::new("large");
+    site.build_ok(&[]);
+    let page = site.read("public/logs/index.html");
+    assert!(page.contains("Showing the first 5 of 1,048,580 rows."), "the page says how many rows there are");
+    assert!(page.contains("the XLSX stops at Excel's limit"), "the page says the XLSX is capped");
+    assert_eq!(page.matches("<td class=\"num\">").count(), 5, "five rows on the page");
+
+    // CSV: a header and every row, the last one intact.
+    let csv = site.read("public/logs/events-log.csv");
+    assert_eq!(csv.lines().count(), 1 + 1_048_580);
+    assert!(csv.ends_with("1048579,event 1048579\r\n"));
+    // JSON: every row.
+    let rows = site.report_rows("logs", "events-log");
+    assert_eq!(rows.len(), 1_048_580);
+    assert_eq!(rows[1_048_579], json!({"n": 1_048_579, "label": "event 1048579"}));
+
+    // XLSX: the header and Excel's maximum of data rows, in sheet order.
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(site.bytes("public/logs/events-log.xlsx"))).unwrap();
+    let range = book.worksheet_range("Events log").unwrap();
+    assert_eq!(range.height(), 1_048_576);
+    assert_eq!(range.get((1_048_575, 0)), Some(&Data::Float(1_048_574.0)));
+    assert_eq!(range.get((1_048_575, 1)), Some(&Data::String("event 1048574".into())));
+}

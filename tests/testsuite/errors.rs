@@ -168,6 +168,25 @@ fn failing_query_names_tab_report_and_duckdb_message() {
 }
 
 #[test]
+fn a_column_returned_twice_is_named() {
+    fails_and_keeps_the_site(
+        |s| edit(s, "site.toml", "sum(amount) AS total", "sum(amount) AS kind"),
+        &["report `events-by-kind`", "column `kind` twice"],
+    );
+}
+
+#[test]
+fn running_out_of_memory_points_at_the_config_key() {
+    fails_and_keeps_the_site(
+        |s| {
+            let config = s.read("site.toml") + "\n[duckdb]\nmemory_limit = \"20MB\"\n";
+            s.write("site.toml", &config);
+        },
+        &["table `ai`", "Out of Memory", "raise `duckdb.memory_limit` in site.toml (now 20MB)"],
+    );
+}
+
+#[test]
 fn bad_report_id_is_named() {
     fails_and_keeps_the_site(
         |s| edit(s, "site.toml", "id = \"teams\"", "id = \"Teams List\""),
