@@ -308,8 +308,7 @@ impl Site {
         let mut headlines = Vec::new();
         let mut manifest_tabs = Vec::new();
         for tab in &self.config.tabs {
-            let tab_outputs: Vec<ReportOutput> =
-                outputs.iter().filter(|o| o.tab.id == tab.id).cloned().collect();
+            let tab_outputs: Vec<&ReportOutput> = outputs.iter().filter(|o| o.tab.id == tab.id).collect();
             let mut manifest_reports = Vec::new();
             let mut views = Vec::new();
             for output in &tab_outputs {
@@ -374,14 +373,8 @@ impl Site {
                 reports: &tab_outputs,
             })
             .with_context(|| format!("failed to make the PDF of tab `{}`", tab.id))?;
-            let pdf_name = match pdf_bytes {
-                Some(bytes) => {
-                    let name = page::tab_pdf_name(tab);
-                    writer.write(&format!("{}/{name}", tab.id), &bytes)?;
-                    Some(name)
-                }
-                None => None,
-            };
+            let pdf_name = page::tab_pdf_name(tab);
+            writer.write(&format!("{}/{pdf_name}", tab.id), &pdf_bytes)?;
 
             let mut context = tera::Context::new();
             context.insert("site", &site);
@@ -399,7 +392,7 @@ impl Site {
                 "title": tab.title,
                 "description": tab.description,
                 "href": format!("{}/index.html", tab.id),
-                "pdf": pdf_name.map(|n| format!("{}/{n}", tab.id)),
+                "pdf": format!("{}/{pdf_name}", tab.id),
                 "reports": manifest_reports,
             }));
         }

@@ -33,12 +33,11 @@ pub struct PdfContext<'a> {
     /// The as-of date.
     pub as_of: Date,
     /// The tab's reports, in order, after they ran (charts rendered).
-    pub reports: &'a [ReportOutput],
+    pub reports: &'a [&'a ReportOutput],
 }
 
-/// Lays out the tab as one PDF and returns its bytes (always `Some`; the
-/// `Option` is kept so callers written against the stub still compile).
-pub fn render_tab_pdf(ctx: &PdfContext<'_>) -> Result<Option<Vec<u8>>> {
+/// Lays out the tab as one PDF and returns its bytes.
+pub fn render_tab_pdf(ctx: &PdfContext<'_>) -> Result<Vec<u8>> {
     let tab = &ctx.tab.id;
     let doc: PagedDocument = engine()
         .compile_with_input(inputs(ctx))
@@ -60,7 +59,7 @@ pub fn render_tab_pdf(ctx: &PdfContext<'_>) -> Result<Option<Vec<u8>>> {
     let bytes = typst_pdf::pdf(&doc, &options)
         .map_err(|diags| anyhow!(describe(&diags)))
         .with_context(|| format!("failed to write the PDF of tab `{tab}`"))?;
-    Ok(Some(bytes))
+    Ok(bytes)
 }
 
 /// The typst engine, built once: parsing the template and the fonts is the
@@ -339,8 +338,9 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
     }
 
     fn render(config: &Config, reports: &[ReportOutput]) -> Vec<u8> {
-        let ctx = PdfContext { config, tab: &config.tabs[0], as_of: as_of(), reports };
-        render_tab_pdf(&ctx).unwrap().expect("a PDF")
+        let reports: Vec<&ReportOutput> = reports.iter().collect();
+        let ctx = PdfContext { config, tab: &config.tabs[0], as_of: as_of(), reports: &reports };
+        render_tab_pdf(&ctx).unwrap()
     }
 
     /// Each page's text, in page order.
