@@ -17,6 +17,11 @@ use crate::date::Date;
 /// charts and DuckDB's spill files.
 pub const CACHE_DIR: &str = ".tally-cache";
 
+/// The file `build` leaves in every site it writes; a folder without it is
+/// never replaced (unless `--force`), so a typo in `--output-dir` cannot
+/// delete someone's files, and a folder with it is never read as data.
+pub const MARKER_FILE: &str = ".tally-site";
+
 /// The whole `site.toml`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

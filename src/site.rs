@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
 
-use crate::config::{Config, CACHE_DIR};
+use crate::config::{Config, CACHE_DIR, MARKER_FILE};
 use crate::data::Database;
 use crate::date::Date;
 use crate::export::{exporters, ExportMeta};
@@ -20,11 +20,6 @@ use crate::render::page::{self, HeadlineView};
 use crate::render::pdf::{self, PdfContext};
 use crate::render::templates::{self, BUILTIN_ASSETS};
 use crate::report::{bind_params, run_query, Params, ReportOutput, ResultTable};
-
-/// The file `build` leaves in every site it writes; a folder without it is
-/// never replaced (unless `--force`), so a typo in `--output-dir` cannot
-/// delete someone's files.
-pub const MARKER_FILE: &str = ".tally-site";
 
 /// What `build` and `check` were asked for.
 #[derive(Debug, Clone, Default)]

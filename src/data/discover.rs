@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use walkdir::WalkDir;
 
-use crate::config::is_table_name;
+use crate::config::{is_table_name, MARKER_FILE};
 
 /// The file formats tally reads, by extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +106,9 @@ pub fn discover(data_dir: &Path) -> Result<Vec<Source>> {
     for entry in entries {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
+        // A built site (say `public/` when the exports sit beside
+        // site.toml) is output, not data.
+        if name.starts_with('.') || path.join(MARKER_FILE).is_file() {
             continue;
         }
         if path.is_dir() {

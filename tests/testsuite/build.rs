@@ -290,3 +290,19 @@ fn a_log_longer_than_excel_allows_is_whole_in_csv_and_json_and_capped_in_xlsx() 
     assert_eq!(range.get((1_048_575, 0)), Some(&Data::Float(1_048_574.0)));
     assert_eq!(range.get((1_048_575, 1)), Some(&Data::String("event 1048574".into())));
 }
+
+#[test]
+fn exports_beside_site_toml_build_again_without_reading_the_site_as_data() {
+    let site = TestSite::new("basic");
+    for entry in std::fs::read_dir(site.path("data")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::rename(entry.path(), site.root().join(entry.file_name())).unwrap();
+    }
+    let config = site.read("site.toml").replace("data_dir = \"data\"", "data_dir = \".\"");
+    site.write("site.toml", &config);
+    site.build_ok(&[]);
+    let first = site.snapshot_tree("public");
+    // `public/` now holds CSV and JSON files; the marker keeps it out of the data.
+    site.build_ok(&[]);
+    assert_eq!(first, site.snapshot_tree("public"));
+}

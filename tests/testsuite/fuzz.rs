@@ -107,3 +107,92 @@ fn data_loading_never_panics() {
     }
     assert!(loaded > 0 && rejected > 0, "loaded {loaded}, rejected {rejected}");
 }
+
+/// A random string over the characters that matter to HTML, scripts, CSV,
+/// spreadsheets and JSON, plus right-to-left, emoji and line separators.
+fn hostile_string(rng: &mut Rng) -> String {
+    const ALPHABET: &[&str] = &[
+        "<",
+        ">",
+        "&",
+        "\"",
+        "'",
+        "/",
+        "=",
+        "+",
+        "-",
+        "@",
+        "\t",
+        "\r",
+        "\n",
+        ",",
+        ";",
+        "\\",
+        "\0",
+        " ",
+        "a",
+        "Z",
+        "7",
+        "script",
+        "javascript:",
+        "\u{2028}",
+        "\u{2029}",
+        "\u{202e}",
+        "ש",
+        "ع",
+        "👩\u{200d}💻",
+        "_x000D_",
+        "{{",
+        "}}",
+        "#",
+    ];
+    (0..rng.below(12)).map(|_| ALPHABET[rng.below(ALPHABET.len())]).collect()
+}
+
+#[test]
+fn exported_text_comes_back_exactly() {
+    use tally::export::{CsvExporter, ExportMeta, Exporter, JsonExporter};
+    use tally::render::page::escape_script_json;
+    use tally::report::{Column, ColumnType, ResultTable, Value};
+
+    let mut rng = Rng(0x5eed_0003);
+    let values: Vec<String> = (0..2_000).map(|_| hostile_string(&mut rng)).collect();
+    let table = ResultTable {
+        columns: vec![Column { name: "value".into(), ty: ColumnType::Text }],
+        rows: values.iter().map(|v| vec![Value::Text(v.clone())]).collect(),
+    };
+    let meta = ExportMeta {
+        tab: "t",
+        report: "r",
+        title: "T",
+        description: "",
+        as_of: "2026-01-01".parse().unwrap(),
+        chart: None,
+    };
+
+    // JSON: every value exactly.
+    let json: serde_json::Value =
+        serde_json::from_slice(&JsonExporter.serialize(&meta, &table).unwrap()).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    for (row, value) in rows.iter().zip(&values) {
+        assert_eq!(row["value"].as_str(), Some(value.as_str()));
+    }
+
+    // CSV: every value, with a `'` before any that would start a formula.
+    let csv = CsvExporter.serialize(&meta, &table).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    let cells: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_string()).collect();
+    assert_eq!(cells.len(), values.len());
+    for (cell, value) in cells.iter().zip(&values) {
+        let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+        assert_eq!(*cell, if formula { format!("'{value}") } else { value.clone() });
+    }
+
+    // Chart options in a page: nothing that could end the script element or
+    // a JavaScript string, and the same value after parsing.
+    for value in &values {
+        let escaped = escape_script_json(&serde_json::to_string(value).unwrap());
+        assert!(!escaped.contains(['<', '>', '\u{2028}', '\u{2029}']), "{escaped}");
+        assert_eq!(serde_json::from_str::<String>(&escaped).unwrap(), *value);
+    }
+}
