@@ -18,13 +18,18 @@ pub fn run(args: BuildArgs) -> anyhow::Result<()> {
     let phases: Vec<String> =
         summary.timings.iter().map(|(name, d)| format!("{name} {:.2} s", d.as_secs_f64())).collect();
     println!(
-        "Built {} tabs, {} reports, {} files as of {} in {:.2} s ({})",
-        summary.tabs,
-        summary.reports,
-        summary.files,
+        "Built {}, {}, {} as of {} in {:.2} s ({})",
+        count(summary.tabs, "tab"),
+        count(summary.reports, "report"),
+        count(summary.files, "file"),
         summary.as_of,
         total,
         phases.join(", ")
     );
     Ok(())
+}
+
+/// `1 tab`, `5 tabs`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
