@@ -540,6 +540,19 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 
 /// Replaces `output` with `staging`: the old site is renamed aside first and
 /// removed only once the new one is in place.
+/// A build killed between the two renames of `swap_into_place` leaves the
+/// previous site only in `.<output>.tally-old`: put it back first, so that
+/// this build failing too still leaves it in place.
+fn restore_interrupted_swap(output: &Path) -> Result<()> {
+    let old = sibling(output, "old")?;
+    if old.is_dir() && !output.exists() {
+        std::fs::rename(&old, output).with_context(|| {
+            format!("failed to restore the previous site from `{}` to `{}`", old.display(), output.display())
+        })?;
+    }
+    Ok(())
+}
+
 fn swap_into_place(staging: &Path, output: &Path) -> Result<()> {
     let old = sibling(output, "old")?;
     if old.exists() {
@@ -565,6 +578,7 @@ fn swap_into_place(staging: &Path, output: &Path) -> Result<()> {
 /// Runs a whole build.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
     let mut site = Site::new(options)?;
+    restore_interrupted_swap(&site.output_dir)?;
     site.load(options.as_of)?;
     let outputs = site.run(options.keep_going)?;
     let summary = site.write(&outputs, options.force)?;

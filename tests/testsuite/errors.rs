@@ -312,3 +312,18 @@ fn a_stray_staging_folder_is_removed_by_the_next_build() {
     assert!(!site.path(".public.tally-staging").exists());
     assert!(site.path("public/index.html").is_file());
 }
+
+#[test]
+fn a_build_killed_mid_swap_gets_its_previous_site_back() {
+    let site = TestSite::new("basic");
+    site.build_ok(&[]);
+    let before = site.snapshot_tree("public");
+    // Killed after moving the previous site aside, before moving the new
+    // one in: only `.public.tally-old` holds the site.
+    std::fs::rename(site.path("public"), site.path(".public.tally-old")).unwrap();
+    // The next build fails on bad data, and still the previous site is back.
+    site.write("data/teams.json", "");
+    site.build_err(&[], 1);
+    assert_eq!(before, site.snapshot_tree("public"));
+    assert!(!site.path(".public.tally-old").exists());
+}
