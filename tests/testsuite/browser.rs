@@ -89,19 +89,26 @@ fn chromium(url: &str) -> (String, String) {
     (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// Loads `page` of the site served on `port` and checks that it loaded with
+/// nothing on the console (no script error, no CSP refusal); returns the DOM.
+fn load_cleanly(port: u16, page: &str) -> String {
+    let (dom, log) = chromium(&format!("http://127.0.0.1:{port}/{page}"));
+    assert!(dom.contains("</html>"), "{page} did not load:\n{log}");
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("Refused to"))
+        .collect();
+    assert!(console.is_empty(), "{page} logged:\n{}", console.join("\n"));
+    dom
+}
+
 #[test]
 fn pages_load_without_errors_and_charts_go_live() {
     let site = TestSite::new("basic");
     site.build_ok(&[]);
     let port = serve(site.path("public"));
     for page in ["index.html", "people/index.html", "events/index.html"] {
-        let (dom, log) = chromium(&format!("http://127.0.0.1:{port}/{page}"));
-        assert!(dom.contains("</html>"), "{page} did not load:\n{log}");
-        let console: Vec<&str> = log
-            .lines()
-            .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("Refused to"))
-            .collect();
-        assert!(console.is_empty(), "{page} logged:\n{}", console.join("\n"));
+        let dom = load_cleanly(port, page);
         let figures = dom.matches("<figure class=\"chart").count();
         let live = dom.matches("chart--live").count();
         assert_eq!(figures, live, "{page}: {live} of {figures} charts went live");
@@ -115,13 +122,7 @@ fn hostile_values_stay_text_in_the_browser() {
     let site = TestSite::new("payloads");
     site.build_ok(&[]);
     let port = serve(site.path("public"));
-    let (dom, log) = chromium(&format!("http://127.0.0.1:{port}/people/index.html"));
-    assert!(dom.contains("</html>"), "the page did not load:\n{log}");
-    let console: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("Refused to"))
-        .collect();
-    assert!(console.is_empty(), "the page logged:\n{}", console.join("\n"));
+    let dom = load_cleanly(port, "people/index.html");
     // After every script ran, the values are still text: no element came
     // out of the data, and the three charts went live.
     for element in ["<img", "<b>", "<script>alert"] {
