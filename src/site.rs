@@ -544,7 +544,8 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 /// previous site only in `.<output>.tally-old`: put it back first, so that
 /// this build failing too still leaves it in place.
 fn restore_interrupted_swap(output: &Path) -> Result<()> {
-    let old = sibling(output, "old")?;
+    // An output dir without a name (`.`) is refused later, with its reason.
+    let Ok(old) = sibling(output, "old") else { return Ok(()) };
     if old.is_dir() && !output.exists() {
         std::fs::rename(&old, output).with_context(|| {
             format!("failed to restore the previous site from `{}` to `{}`", old.display(), output.display())
