@@ -23,6 +23,7 @@ use serde_json::json;
 
 use crate::config::{ChartConfig, ChartKind};
 use crate::date::Date;
+use crate::render::page::column_label;
 use crate::report::{Column, ResultTable, Value};
 
 /// Colours and fonts of charts; the theme sets them so charts match the page.
@@ -220,6 +221,9 @@ pub fn build_option_with_theme(
                 (true, true) => (48.0, 0.0),
                 (true, false) => (0.0, 16.0),
             };
+            // A line's last point sits on the plot's right edge, and so does
+            // the middle of its x label: leave room for the label's far half.
+            let edge_label = if matches!(kind, ChartKind::Line | ChartKind::Area) { 12.0 } else { 0.0 };
             let show_legend = data.series.len() > 1;
             let legend_height = if show_legend { 28.0 } else { 0.0 };
             if show_legend {
@@ -234,7 +238,7 @@ pub fn build_option_with_theme(
                 .grid(
                     Grid::new()
                         .left(8)
-                        .right(24.0 + label_right)
+                        .right(24.0 + label_right + edge_label)
                         .bottom(8)
                         .top(title_height + legend_height + 12.0 + label_top)
                         .contain_label(true),
@@ -348,7 +352,9 @@ impl ChartData {
                     .map(|name| {
                         let i = index(name);
                         SeriesData {
-                            name: name.clone(),
+                            // The legend, tooltip and summary name a column
+                            // as the table header does: `Active seats`.
+                            name: column_label(name),
                             values: table.rows.iter().map(|row| number(&row[i])).collect(),
                         }
                     })
@@ -509,7 +515,7 @@ mod tests {
         let o = build_option(&c, &wide()).unwrap();
         assert_eq!(o["animation"], json!(false));
         assert_eq!(o["xAxis"]["data"], json!(["Oct 2026", "Nov 2026"]));
-        assert_eq!(o["series"][0]["name"], json!("active_seats"));
+        assert_eq!(o["series"][0]["name"], json!("Active seats"), "named as the table header names it");
         assert_eq!(o["series"][0]["data"], json!([10, 12]));
         assert_eq!(o["series"][1]["data"], json!([1.5, null]));
         assert_eq!(o["series"][0]["type"], json!("line"));

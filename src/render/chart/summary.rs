@@ -237,8 +237,8 @@ mod tests {
         // is October: 52 - 40 = 12, 30.0%.
         assert_eq!(
             summarize(&c, &seats()),
-            "active_seats 1,302 in Nov 2026, up 68 (+5.5%) from Oct 2026; \
-             invited 52 in Oct 2026, up 12 (+30.0%) from Sep 2026."
+            "Active seats 1,302 in Nov 2026, up 68 (+5.5%) from Oct 2026; \
+             Invited 52 in Oct 2026, up 12 (+30.0%) from Sep 2026."
         );
     }
 

@@ -54,8 +54,8 @@ fn svg_holds_series_names_axis_labels_and_values() {
     let out = render_charts(&[job("users/seats", &chart, &seats())], None).unwrap();
     let svg = &out[0].svg;
     assert!(svg.starts_with("<svg"), "{svg}");
-    assert!(svg.contains(">active_seats</text>"), "{svg}");
-    assert!(svg.contains(">invited</text>"), "{svg}");
+    assert!(svg.contains(">Active seats</text>"), "{svg}");
+    assert!(svg.contains(">Invited</text>"), "{svg}");
     assert!(svg.contains(">Sep 2026</text>") && svg.contains(">Nov 2026</text>"), "{svg}");
     // The value axis: ECharts' nice interval for [0, 1302] in ~5 steps is
     // 300 (260.4 rounded up to 1-2-3-5 steps), so ticks run 0..1,500,
