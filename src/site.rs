@@ -316,8 +316,12 @@ impl Site {
                     })
                     .collect::<Vec<_>>()
             });
-            self.write_pages(writer, &site, &by_tab)?;
-            let pdfs = pdfs.join().map_err(|_| anyhow!("laying out the tab PDFs panicked"))?;
+            // Join before acting on an error here: an unjoined thread that
+            // panicked would make the scope panic over this error.
+            let pages = self.write_pages(writer, &site, &by_tab);
+            let pdfs = pdfs.join();
+            pages?;
+            let pdfs = pdfs.map_err(|_| anyhow!("laying out the tab PDFs panicked"))?;
             for (tab, pdf) in config.tabs.iter().zip(pdfs) {
                 writer.write(&format!("{}/{}", tab.id, page::tab_pdf_name(tab)), &pdf?)?;
             }
@@ -332,6 +336,8 @@ impl Site {
         site: &page::SiteView,
         by_tab: &[Vec<&ReportOutput>],
     ) -> Result<()> {
+        // Spill files live with the cache, on disk beside the site.
+        let formats = exporters(&self.root.join(CACHE_DIR).join("xlsx"));
         let mut headlines = Vec::new();
         let mut manifest_tabs = Vec::new();
         for (tab, tab_outputs) in self.config.tabs.iter().zip(by_tab) {
@@ -356,7 +362,7 @@ impl Site {
                     chart: report.chart.as_ref(),
                 };
                 let mut files = serde_json::Map::new();
-                for exporter in exporters() {
+                for exporter in &formats {
                     let name = format!("{}/{}.{}", tab.id, report.id, exporter.extension());
                     writer.stream(&name, |out| exporter.write(&meta, &output.table, out)).with_context(
                         || {
@@ -538,11 +544,10 @@ fn absolute(path: &Path) -> Result<PathBuf> {
     Ok(abs.canonicalize().unwrap_or(abs))
 }
 
-/// Replaces `output` with `staging`: the old site is renamed aside first and
-/// removed only once the new one is in place.
 /// A build killed between the two renames of `swap_into_place` leaves the
 /// previous site only in `.<output>.tally-old`: put it back first, so that
-/// this build failing too still leaves it in place.
+/// this build failing too still leaves it in place. (`-old` is only ever a
+/// whole site: deleting goes through `-trash`.)
 fn restore_interrupted_swap(output: &Path) -> Result<()> {
     // An output dir without a name (`.`) is refused later, with its reason.
     let Ok(old) = sibling(output, "old") else { return Ok(()) };
@@ -554,10 +559,45 @@ fn restore_interrupted_swap(output: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Holds `.<output>.tally-lock` for the build, so two builds never share a
+/// staging folder. The OS drops the lock when the process ends, however it
+/// ends. `None` when there is nothing to lock yet (no parent folder).
+fn lock_output(output: &Path) -> Result<Option<std::fs::File>> {
+    let Ok(path) = sibling(output, "lock") else { return Ok(None) };
+    if !path.parent().is_none_or(|p| p.as_os_str().is_empty() || p.is_dir()) {
+        return Ok(None);
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("failed to create the build lock `{}`", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another `tally build` is writing `{}` (it holds `{}`); wait for it to finish",
+            output.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("failed to lock `{}`", path.display()))
+        }
+    }
+}
+
+/// Replaces `output` with `staging`: the previous site is renamed aside
+/// first and removed only once the new one is in place, by way of `-trash`,
+/// so a deletion cut short never leaves a partial site under `-old`.
 fn swap_into_place(staging: &Path, output: &Path) -> Result<()> {
     let old = sibling(output, "old")?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old).with_context(|| format!("failed to remove `{}`", old.display()))?;
+    let trash = sibling(output, "trash")?;
+    for leftover in [&trash, &old] {
+        // `-old` beside a present `output` is a site two builds back.
+        if leftover.exists() {
+            std::fs::remove_dir_all(leftover)
+                .with_context(|| format!("failed to remove `{}`", leftover.display()))?;
+        }
     }
     if output.exists() {
         std::fs::rename(output, &old)
@@ -570,8 +610,10 @@ fn swap_into_place(staging: &Path, output: &Path) -> Result<()> {
         return Err(e).with_context(|| format!("failed to move the new site into `{}`", output.display()));
     }
     if old.exists() {
-        std::fs::remove_dir_all(&old)
-            .with_context(|| format!("failed to remove the previous site `{}`", old.display()))?;
+        std::fs::rename(&old, &trash)
+            .with_context(|| format!("failed to move the previous site `{}` aside", old.display()))?;
+        std::fs::remove_dir_all(&trash)
+            .with_context(|| format!("failed to remove the previous site `{}`", trash.display()))?;
     }
     Ok(())
 }
@@ -579,6 +621,7 @@ fn swap_into_place(staging: &Path, output: &Path) -> Result<()> {
 /// Runs a whole build.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
     let mut site = Site::new(options)?;
+    let _lock = lock_output(&site.output_dir)?;
     restore_interrupted_swap(&site.output_dir)?;
     site.load(options.as_of)?;
     let outputs = site.run(options.keep_going)?;

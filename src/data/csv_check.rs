@@ -122,7 +122,8 @@ fn fits(text: &str, ty: &str) -> bool {
         }
         "DATE" => text.parse::<crate::date::Date>().is_ok(),
         "TIMESTAMP" | "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => {
-            text.len() >= 10 && text[..10].parse::<crate::date::Date>().is_ok()
+            // `get`, not a slice: the tenth byte may fall inside a character.
+            text.get(..10).is_some_and(|d| d.parse::<crate::date::Date>().is_ok())
         }
         _ => true,
     }
@@ -159,6 +160,16 @@ mod tests {
         let pinned = BTreeMap::from([("n".to_string(), "INTEGER".to_string())]);
         let problem = check_bytes(b"n,t\n1,x\n2,y\nthree,z\n", b',', &pinned).unwrap();
         assert_eq!(problem, "4: value `three` in column `n` does not fit its pinned type INTEGER");
+    }
+
+    #[test]
+    fn a_multibyte_character_in_a_pinned_timestamp_is_a_wrong_value_not_a_panic() {
+        let pinned = BTreeMap::from([("t".to_string(), "TIMESTAMP".to_string())]);
+        let problem = check_bytes("t\n2026-01-0é 10:00\n".as_bytes(), b',', &pinned).unwrap();
+        assert_eq!(
+            problem,
+            "2: value `2026-01-0é 10:00` in column `t` does not fit its pinned type TIMESTAMP"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub use self::json::JsonExporter;
 pub use self::xlsx::{XlsxExporter, XLSX_MAX_DATA_ROWS};
 
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::Result;
 
@@ -50,9 +51,14 @@ pub trait Exporter {
     }
 }
 
-/// Every download format, in menu order.
-pub fn exporters() -> Vec<Box<dyn Exporter + Send + Sync>> {
-    vec![Box::new(CsvExporter), Box::new(XlsxExporter), Box::new(JsonExporter)]
+/// Every download format, in menu order; `temp_dir` is where a format may
+/// spill while it writes.
+pub fn exporters(temp_dir: &Path) -> Vec<Box<dyn Exporter + Send + Sync>> {
+    vec![
+        Box::new(CsvExporter),
+        Box::new(XlsxExporter { temp_dir: Some(temp_dir.to_path_buf()) }),
+        Box::new(JsonExporter),
+    ]
 }
 
 #[cfg(test)]

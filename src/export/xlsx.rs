@@ -4,18 +4,40 @@
 //! native chart for charted reports.
 
 use std::io::Write;
+use std::path::PathBuf;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
 use super::{xlsx_chart, ExportMeta, Exporter};
 use crate::report::{ResultTable, Value};
 
 /// Writes the XLSX download.
-pub struct XlsxExporter;
+#[derive(Debug, Clone, Default)]
+pub struct XlsxExporter {
+    /// Where rows are spilled while the sheet is written; the system's temp
+    /// dir if `None`.
+    pub temp_dir: Option<PathBuf>,
+}
 
 /// Excel's row limit is 1,048,576, one of which is the header.
 pub const XLSX_MAX_DATA_ROWS: usize = 1_048_575;
+
+/// Excel's limit on the characters in one cell.
+pub const XLSX_MAX_CELL_CHARS: usize = 32_767;
+
+/// `text`, cut to what one Excel cell holds, ending in `…` when cut: one
+/// pasted stack trace must not fail the whole build. The CSV and JSON keep
+/// all of it.
+fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(XLSX_MAX_CELL_CHARS) {
+        None => text.into(),
+        Some(_) => {
+            let (cut, _) = text.char_indices().nth(XLSX_MAX_CELL_CHARS - 1).expect("longer than the limit");
+            format!("{}…", &text[..cut]).into()
+        }
+    }
+}
 
 /// Days between Excel's epoch (1899-12-30, in its 1900 date system) and 1970-01-01.
 const EXCEL_UNIX_EPOCH: f64 = 25_569.0;
@@ -45,7 +67,24 @@ impl Exporter for XlsxExporter {
     }
 
     fn write(&self, meta: &ExportMeta<'_>, table: &ResultTable, out: &mut dyn Write) -> Result<()> {
+        // rust_xlsxwriter panics, rather than returning an error, when its
+        // spill file cannot be created or written (a full disk, say): turn
+        // that into an error naming the report.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.write_workbook(meta, table, out)))
+            .unwrap_or_else(|_| {
+                bail!("the XLSX writer failed (is the disk full, or its temp folder not writable?)")
+            })
+    }
+}
+
+impl XlsxExporter {
+    fn write_workbook(&self, meta: &ExportMeta<'_>, table: &ResultTable, out: &mut dyn Write) -> Result<()> {
         let mut workbook = Workbook::new();
+        if let Some(dir) = &self.temp_dir {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("failed to create the XLSX temp folder `{}`", dir.display()))?;
+            workbook.set_tempdir(dir).map_err(|e| anyhow!("XLSX temp folder `{}`: {e}", dir.display()))?;
+        }
         // A fixed creation date keeps the bytes the same from build to build.
         let (y, m, d) = meta.as_of.ymd();
         let created = ExcelDateTime::from_ymd(y as u16, m as u8, d as u8).map_err(|e| anyhow!("{e}"))?;
@@ -89,7 +128,7 @@ impl Exporter for XlsxExporter {
                     Value::Float(_) => 0,
                     // write_string never makes a formula: `=SUM(..)` stays text.
                     Value::Text(s) => {
-                        sheet.write_string(r, col, s)?;
+                        sheet.write_string(r, col, fit_cell(s))?;
                         s.chars().count()
                     }
                     Value::Date(d) => {
@@ -129,6 +168,26 @@ impl Exporter for XlsxExporter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_longer_than_excel_allows_is_cut_with_an_ellipsis() {
+        let long = "é".repeat(XLSX_MAX_CELL_CHARS + 5);
+        let cut = fit_cell(&long);
+        assert_eq!(cut.chars().count(), XLSX_MAX_CELL_CHARS);
+        assert!(cut.ends_with("é…"));
+        let exact = "x".repeat(XLSX_MAX_CELL_CHARS);
+        assert_eq!(fit_cell(&exact), exact.as_str());
+
+        let mut table = sample_table();
+        table.rows[0][0] = Value::Text(long);
+        let bytes = XlsxExporter::default().serialize(&meta(), &table).unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range(&book.sheet_names()[0].clone()).unwrap();
+        match range.get((1, 0)) {
+            Some(Data::String(s)) => assert_eq!(s.chars().count(), XLSX_MAX_CELL_CHARS),
+            other => panic!("{other:?}"),
+        }
+    }
     use crate::export::test_support::{meta, sample_table};
     use calamine::{Data, Reader, Xlsx};
 
@@ -147,7 +206,7 @@ mod tests {
 
     #[test]
     fn cells_are_typed() {
-        let bytes = XlsxExporter.serialize(&meta(), &sample_table()).unwrap();
+        let bytes = XlsxExporter::default().serialize(&meta(), &sample_table()).unwrap();
         let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         assert_eq!(book.sheet_names(), vec!["Most engaged teams".to_string()]);
         let range = book.worksheet_range("Most engaged teams").unwrap();
@@ -172,8 +231,8 @@ mod tests {
 
     #[test]
     fn output_is_deterministic() {
-        let a = XlsxExporter.serialize(&meta(), &sample_table()).unwrap();
-        let b = XlsxExporter.serialize(&meta(), &sample_table()).unwrap();
+        let a = XlsxExporter::default().serialize(&meta(), &sample_table()).unwrap();
+        let b = XlsxExporter::default().serialize(&meta(), &sample_table()).unwrap();
         assert_eq!(a, b);
     }
 }

@@ -179,7 +179,7 @@ fn a_column_returned_twice_is_named() {
 fn running_out_of_memory_points_at_the_config_key() {
     fails_and_keeps_the_site(
         |s| {
-            let config = s.read("site.toml") + "\n[duckdb]\nmemory_limit = \"20MB\"\n";
+            let config = s.read("site.toml") + "\n[duckdb]\nmemory_limit = \"20MB\"\nthreads = 1\n";
             s.write("site.toml", &config);
         },
         &["table `ai`", "Out of Memory", "raise `duckdb.memory_limit` in site.toml (now 20MB)"],
@@ -326,4 +326,29 @@ fn a_build_killed_mid_swap_gets_its_previous_site_back() {
     site.build_err(&[], 1);
     assert_eq!(before, site.snapshot_tree("public"));
     assert!(!site.path(".public.tally-old").exists());
+}
+
+#[test]
+fn a_second_build_at_once_is_refused_and_changes_nothing() {
+    let site = TestSite::new("basic");
+    site.build_ok(&[]);
+    let before = site.snapshot_tree("public");
+    // What a running build holds while it works.
+    let lock = std::fs::File::create(site.path(".public.tally-lock")).unwrap();
+    lock.try_lock().unwrap();
+    let stderr = site.build_err(&[], 1);
+    assert!(stderr.contains("another `tally build` is writing"), "{stderr}");
+    assert_eq!(before, site.snapshot_tree("public"));
+    drop(lock);
+    site.build_ok(&[]);
+}
+
+#[test]
+fn a_deletion_cut_short_is_finished_by_the_next_build() {
+    let site = TestSite::new("basic");
+    site.build_ok(&[]);
+    site.write(".public.tally-trash/people/half-deleted.csv", "a\n");
+    site.build_ok(&[]);
+    assert!(!site.path(".public.tally-trash").exists());
+    assert!(site.path("public/people/index.html").is_file());
 }

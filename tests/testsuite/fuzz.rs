@@ -27,15 +27,22 @@ impl Rng {
 /// characters that matter to TOML, CSV and JSON.
 fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     const INTERESTING: &[u8] = b"\"'=,[]{}\n\r\t#\\.:-0123456789aZ \xff\xc3\x00";
+    // Whole multi-byte characters, so valid UTF-8 lands where code might
+    // slice by bytes.
+    const WIDE: &[&str] = &["é", "２", "👩\u{200d}💻", "\u{2028}"];
     let mut out = input.to_vec();
     for _ in 0..1 + rng.below(4) {
         let at = rng.below(out.len() + 1);
-        match rng.below(4) {
+        match rng.below(5) {
             0 => out.insert(at, INTERESTING[rng.below(INTERESTING.len())]),
             1 if at < out.len() => {
                 out.remove(at);
             }
             2 if at < out.len() => out[at] = INTERESTING[rng.below(INTERESTING.len())],
+            3 if rng.below(2) == 0 => {
+                let wide = WIDE[rng.below(WIDE.len())].as_bytes();
+                out.splice(at..at, wide.iter().copied());
+            }
             _ => {
                 let len = rng.below(16).min(out.len() - at.min(out.len()));
                 let chunk: Vec<u8> = out[at..at + len].to_vec();
@@ -72,8 +79,13 @@ fn config_parsing_never_panics() {
 
 #[test]
 fn data_loading_never_panics() {
+    // Pinned types send a bad value through tally's own checker too.
     let config = Config::parse(
-        "title = \"fuzz\"\n[tables.logins]\ntime_column = \"logged_in_at\"\nrequired = false\n",
+        "title = \"fuzz\"\n\
+         [tables.logins]\ntime_column = \"logged_in_at\"\nrequired = false\n\
+         columns = { logged_in_at = \"TIMESTAMP\" }\n\
+         [tables.users]\nrequired = false\ncolumns = { created_at = \"TIMESTAMP\", user_id = \"VARCHAR\" }\n\
+         [tables.teams]\nrequired = false\ncolumns = { size = \"INTEGER\" }\n",
         "fuzz.toml",
     )
     .unwrap();
@@ -174,6 +186,7 @@ fn exported_text_comes_back_exactly() {
     let json: serde_json::Value =
         serde_json::from_slice(&JsonExporter.serialize(&meta, &table).unwrap()).unwrap();
     let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), values.len());
     for (row, value) in rows.iter().zip(&values) {
         assert_eq!(row["value"].as_str(), Some(value.as_str()));
     }
