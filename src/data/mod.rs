@@ -175,10 +175,11 @@ impl Database {
         let check_pinned = |names: &[String]| -> Result<()> {
             match pinned.keys().find(|column| !names.contains(column)) {
                 Some(column) => bail!(
-                    "table `{}` from `{origin}` has no column `{column}` (key `tables.{}.columns.{column}`); it has: {}",
+                    "table `{}` from `{origin}` has no column `{column}` (key `tables.{}.columns.{column}`); it has: {}{}",
                     source.table,
                     source.table,
-                    names.join(", ")
+                    names.join(", "),
+                    separator_hint(source.format, names)
                 ),
                 None => Ok(()),
             }
@@ -250,9 +251,11 @@ impl Database {
                     source.table
                 ),
                 None => bail!(
-                    "table `{}` from `{origin}` has no column `{time_column}` (key `tables.{}.time_column`)",
+                    "table `{}` from `{origin}` has no column `{time_column}` (key `tables.{}.time_column`); it has: {}{}",
                     source.table,
-                    source.table
+                    source.table,
+                    columns.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
+                    separator_hint(source.format, &columns.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>())
                 ),
             }
         }
@@ -310,6 +313,21 @@ impl Database {
             }
         }
         Ok(())
+    }
+}
+
+/// A CSV whose header came out as one column named `a;b;c` was saved with
+/// another separator (spreadsheets in many locales use `;`): say so.
+fn separator_hint(format: Format, names: &[String]) -> String {
+    let [only] = names else { return String::new() };
+    let expected = if format == Format::Tsv { '\t' } else { ',' };
+    match [';', '|', '\t', ','].into_iter().find(|&c| c != expected && only.contains(c)) {
+        Some(c) if format.family() == "csv" => format!(
+            "; the header looks separated by `{}`: save the export separated by `{}`",
+            c.escape_default(),
+            expected.escape_default()
+        ),
+        _ => String::new(),
     }
 }
 

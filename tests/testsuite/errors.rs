@@ -147,6 +147,17 @@ fn missing_time_column_names_the_key() {
 }
 
 #[test]
+fn a_semicolon_separated_csv_is_recognised() {
+    fails_and_keeps_the_site(
+        |s| {
+            let text = s.read("data/logins.csv").replace(',', ";");
+            s.write("data/logins.csv", &text);
+        },
+        &["logins.csv", "no column `logged_in_at`", "looks separated by `;`", "separated by `,`"],
+    );
+}
+
+#[test]
 fn chart_on_a_missing_column_names_the_report_and_column() {
     fails_and_keeps_the_site(
         |s| edit(s, "site.toml", "y = [\"logins\"]", "y = [\"sessions\"]"),
