@@ -559,14 +559,13 @@ fn restore_interrupted_swap(output: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Holds `.<output>.tally-lock` for the build, so two builds never share a
-/// staging folder. The OS drops the lock when the process ends, however it
-/// ends. `None` when there is nothing to lock yet (no parent folder).
-fn lock_output(output: &Path) -> Result<Option<std::fs::File>> {
-    let Ok(path) = sibling(output, "lock") else { return Ok(None) };
-    if !path.parent().is_none_or(|p| p.as_os_str().is_empty() || p.is_dir()) {
-        return Ok(None);
-    }
+/// Holds `.tally-cache/build.lock` for the build, so two builds of one site
+/// never share a staging folder, a chart cache or a spill folder. The OS
+/// drops the lock when the process ends, however it ends.
+fn lock_site(root: &Path) -> Result<std::fs::File> {
+    let dir = root.join(CACHE_DIR);
+    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
+    let path = dir.join("build.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -574,10 +573,9 @@ fn lock_output(output: &Path) -> Result<Option<std::fs::File>> {
         .open(&path)
         .with_context(|| format!("failed to create the build lock `{}`", path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
+        Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => bail!(
-            "another `tally build` is writing `{}` (it holds `{}`); wait for it to finish",
-            output.display(),
+            "another `tally build` of this site is running (it holds `{}`); wait for it to finish",
             path.display()
         ),
         Err(std::fs::TryLockError::Error(e)) => {
@@ -621,7 +619,7 @@ fn swap_into_place(staging: &Path, output: &Path) -> Result<()> {
 /// Runs a whole build.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
     let mut site = Site::new(options)?;
-    let _lock = lock_output(&site.output_dir)?;
+    let _lock = lock_site(&site.root)?;
     restore_interrupted_swap(&site.output_dir)?;
     site.load(options.as_of)?;
     let outputs = site.run(options.keep_going)?;

@@ -345,10 +345,10 @@ fn a_second_build_at_once_is_refused_and_changes_nothing() {
     site.build_ok(&[]);
     let before = site.snapshot_tree("public");
     // What a running build holds while it works.
-    let lock = std::fs::File::create(site.path(".public.tally-lock")).unwrap();
+    let lock = std::fs::File::create(site.path(".tally-cache/build.lock")).unwrap();
     lock.try_lock().unwrap();
     let stderr = site.build_err(&[], 1);
-    assert!(stderr.contains("another `tally build` is writing"), "{stderr}");
+    assert!(stderr.contains("another `tally build` of this site is running"), "{stderr}");
     assert_eq!(before, site.snapshot_tree("public"));
     drop(lock);
     site.build_ok(&[]);
