@@ -11,15 +11,17 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
 
-use crate::config::{Config, CACHE_DIR, MARKER_FILE};
+use crate::config::{Config, Display, CACHE_DIR, MARKER_FILE};
 use crate::data::Database;
 use crate::date::Date;
-use crate::export::{exporters, ExportMeta};
+use crate::export::{exporters, ExportMeta, Exporter};
 use crate::render::chart::{self, ChartJob};
 use crate::render::page::{self, HeadlineView};
 use crate::render::pdf::{self, PdfContext};
 use crate::render::templates::{self, BUILTIN_ASSETS};
-use crate::report::{bind_params, run_query, Params, ReportOutput, ResultTable};
+use crate::report::{
+    bind_params, for_each_row, run_query, run_query_capped, Params, ReportOutput, ResultTable, Value,
+};
 
 /// What `build` and `check` were asked for.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +40,12 @@ pub struct BuildOptions {
     /// their page, and still fail the build (after writing the site).
     pub keep_going: bool,
 }
+
+/// Rows of a plain table report held in memory; a larger result keeps its
+/// first rows for the page and the PDF, and its downloads are written from
+/// a second run of its query, row by row, so memory stays bounded however
+/// long a log is.
+pub const HOLD_ROWS: usize = 100_000;
 
 /// A loaded site, ready to run its reports.
 pub struct Site {
@@ -174,27 +182,42 @@ impl Site {
         let mut failures = BTreeMap::new();
         for (tab, report) in self.config.reports() {
             let sql = report.load_sql(&self.root)?;
-            let result = run_query(&db.conn, &sql)
+            // A plain table needs only its first rows on the page and in the
+            // PDF; beyond HOLD_ROWS its downloads stream from a second run.
+            // Charts and numbers need every row.
+            let keep = if report.display == Display::Table && report.chart.is_none() {
+                HOLD_ROWS.max(self.config.page_rows).max(self.config.pdf.max_rows)
+            } else {
+                usize::MAX
+            };
+            let result = run_query_capped(&db.conn, &sql, keep)
                 .map_err(|e| {
                     let message = db.explain(&e.to_string());
                     anyhow!("failed to run query for tab `{}`, report `{}`: {message}", tab.id, report.id)
                 })
-                .and_then(|table| {
+                .and_then(|(table, total)| {
                     if let Some(chart) = &report.chart {
                         chart::check_columns(chart, &table.columns)
                             .with_context(|| format!("tab `{}`, report `{}`", tab.id, report.id))?;
                     }
-                    Ok(table)
+                    Ok((table, total))
                 });
-            let table = match result {
-                Ok(table) => table,
+            let (table, total_rows) = match result {
+                Ok(result) => result,
                 Err(e) if keep_going => {
                     failures.insert((tab.id.clone(), report.id.clone()), format!("{e:#}"));
-                    ResultTable::default()
+                    (ResultTable::default(), 0)
                 }
                 Err(e) => return Err(e),
             };
-            outputs.push(ReportOutput { tab: tab.clone(), report: report.clone(), sql, table, chart: None });
+            outputs.push(ReportOutput {
+                tab: tab.clone(),
+                report: report.clone(),
+                sql,
+                table,
+                total_rows,
+                chart: None,
+            });
         }
         self.failures = failures;
         self.timings.push(("queries", start.elapsed()));
@@ -362,19 +385,12 @@ impl Site {
                     chart: report.chart.as_ref(),
                 };
                 let mut files = serde_json::Map::new();
-                for exporter in &formats {
-                    let name = format!("{}/{}.{}", tab.id, report.id, exporter.extension());
-                    writer.stream(&name, |out| exporter.write(&meta, &output.table, out)).with_context(
-                        || {
-                            format!(
-                                "failed to write the {} of tab `{}`, report `{}`",
-                                exporter.extension(),
-                                tab.id,
-                                report.id
-                            )
-                        },
-                    )?;
-                    files.insert(exporter.extension().into(), json!(name));
+                self.write_downloads(writer, &formats, &meta, output).with_context(|| {
+                    format!("failed to write the downloads of tab `{}`, report `{}`", tab.id, report.id)
+                })?;
+                for format in &formats {
+                    let name = format!("{}/{}.{}", tab.id, report.id, format.extension());
+                    files.insert(format.extension().into(), json!(name));
                 }
                 if let Some(chart) = &output.chart {
                     let svg = format!("{}/{}.svg", tab.id, report.id);
@@ -441,6 +457,34 @@ impl Site {
         Ok(())
     }
 
+    /// A report's CSV, XLSX and JSON, written together in one pass over its
+    /// rows: from memory, or for a result too large to hold, from a second
+    /// run of its query.
+    fn write_downloads(
+        &self,
+        writer: &mut Writer,
+        formats: &[Box<dyn Exporter + Send + Sync>],
+        meta: &ExportMeta<'_>,
+        output: &ReportOutput,
+    ) -> Result<()> {
+        let columns = &output.table.columns;
+        let mut sinks = Vec::with_capacity(formats.len());
+        for format in formats {
+            let out = writer.create(&format!("{}/{}.{}", meta.tab, meta.report, format.extension()))?;
+            sinks.push(format.start(meta, columns, Box::new(out))?);
+        }
+        let mut each = |row: &[Value]| sinks.iter_mut().try_for_each(|sink| sink.row(row));
+        if output.is_partial() {
+            // The same query on the same data gives the same rows; DuckDB
+            // keeps insertion order, and large logs are ordered anyway.
+            for_each_row(&self.db()?.conn, &output.sql, |_, row| each(row))
+                .map_err(|e| anyhow!("failed to run the query again to stream its rows: {e}"))?;
+        } else {
+            output.table.rows.iter().try_for_each(|row| each(row))?;
+        }
+        sinks.into_iter().try_for_each(|sink| sink.finish())
+    }
+
     fn render(&self, template: &str, context: &tera::Context) -> Result<String> {
         self.tera
             .render(template, context)
@@ -488,7 +532,7 @@ fn manifest_entry(
         "description": report.description,
         "display": report.display,
         "columns": output.table.columns,
-        "rows": output.table.rows.len(),
+        "rows": output.total_rows,
         "files": files,
     });
     if let Some(error) = error {
@@ -505,12 +549,14 @@ struct Writer {
 
 impl Writer {
     fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
-        self.stream(rel, |out| Ok(out.write_all(bytes)?))
+        let mut out = self.create(rel)?;
+        out.write_all(bytes)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("failed to write `{}`", self.root.join(rel).display()))
     }
 
-    /// Creates `rel` and lets `fill` write into it through a buffer, so a
-    /// large download goes to disk as it is made instead of into memory first.
-    fn stream(&mut self, rel: &str, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    /// Creates `rel` for writing through a buffer.
+    fn create(&mut self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>> {
         let path = self.root.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -518,11 +564,8 @@ impl Writer {
         }
         let file =
             std::fs::File::create(&path).with_context(|| format!("failed to create `{}`", path.display()))?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-        fill(&mut out)?;
-        out.flush().with_context(|| format!("failed to write `{}`", path.display()))?;
         self.files += 1;
-        Ok(())
+        Ok(std::io::BufWriter::with_capacity(1 << 16, file))
     }
 }
 

@@ -4,8 +4,8 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{ExportMeta, Exporter};
-use crate::report::{ResultTable, Value};
+use super::{ExportMeta, Exporter, RowWriter};
+use crate::report::{Column, Value};
 
 /// Writes RFC 4180 CSV.
 pub struct CsvExporter;
@@ -25,21 +25,39 @@ impl Exporter for CsvExporter {
         "csv"
     }
 
-    fn write(&self, _meta: &ExportMeta<'_>, table: &ResultTable, out: &mut dyn Write) -> Result<()> {
+    fn start<'a>(
+        &self,
+        _meta: &ExportMeta<'_>,
+        columns: &'a [Column],
+        out: Box<dyn Write + 'a>,
+    ) -> Result<Box<dyn RowWriter + 'a>> {
         let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
-        writer.write_record(table.columns.iter().map(|c| neutralise_formula(&c.name).into_owned()))?;
-        let mut record = Vec::with_capacity(table.columns.len());
-        for row in &table.rows {
-            record.clear();
-            for value in row {
-                record.push(match value {
-                    Value::Text(s) => neutralise_formula(s).into_owned(),
-                    other => other.to_plain(),
-                });
-            }
-            writer.write_record(&record)?;
+        writer.write_record(columns.iter().map(|c| neutralise_formula(&c.name).into_owned()))?;
+        Ok(Box::new(CsvRows { writer, record: Vec::with_capacity(columns.len()) }))
+    }
+}
+
+struct CsvRows<'a> {
+    writer: csv::Writer<Box<dyn Write + 'a>>,
+    /// Reused for every row.
+    record: Vec<String>,
+}
+
+impl RowWriter for CsvRows<'_> {
+    fn row(&mut self, row: &[Value]) -> Result<()> {
+        self.record.clear();
+        for value in row {
+            self.record.push(match value {
+                Value::Text(s) => neutralise_formula(s).into_owned(),
+                other => other.to_plain(),
+            });
         }
-        writer.flush()?;
+        self.writer.write_record(&self.record)?;
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        self.writer.flush()?;
         Ok(())
     }
 }

@@ -3,42 +3,29 @@
 
 use std::io::Write;
 
-use anyhow::Result;
-use serde::ser::{SerializeMap, SerializeSeq};
+use anyhow::{anyhow, Result};
+use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use super::{ExportMeta, Exporter};
-use crate::report::{Column, ResultTable, Value};
+use super::{ExportMeta, Exporter, RowWriter};
+use crate::report::{Column, Value};
 
 /// Writes the JSON download.
 pub struct JsonExporter;
 
-/// The document, serialised straight from the table: no `serde_json::Value`
-/// tree of every row in between.
+/// The document without its rows; they follow one object per line, written
+/// as they come, so no tree of every row is ever built.
 #[derive(Serialize)]
-struct Document<'a> {
+struct Head<'a> {
     tab: &'a str,
     report: &'a str,
     title: &'a str,
     description: &'a str,
     as_of: String,
     columns: &'a [Column],
-    rows: Rows<'a>,
 }
-
-struct Rows<'a>(&'a ResultTable);
 
 struct Row<'a>(&'a [Column], &'a [Value]);
-
-impl Serialize for Rows<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.rows.len()))?;
-        for row in &self.0.rows {
-            seq.serialize_element(&Row(&self.0.columns, row))?;
-        }
-        seq.end()
-    }
-}
 
 impl Serialize for Row<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -55,18 +42,44 @@ impl Exporter for JsonExporter {
         "json"
     }
 
-    fn write(&self, meta: &ExportMeta<'_>, table: &ResultTable, out: &mut dyn Write) -> Result<()> {
-        let document = Document {
+    fn start<'a>(
+        &self,
+        meta: &ExportMeta<'_>,
+        columns: &'a [Column],
+        mut out: Box<dyn Write + 'a>,
+    ) -> Result<Box<dyn RowWriter + 'a>> {
+        let head = Head {
             tab: meta.tab,
             report: meta.report,
             title: meta.title,
             description: meta.description,
             as_of: meta.as_of.to_string(),
-            columns: &table.columns,
-            rows: Rows(table),
+            columns,
         };
-        serde_json::to_writer_pretty(&mut *out, &document)?;
-        out.write_all(b"\n")?;
+        let head = serde_json::to_string_pretty(&head)?;
+        let open = head.strip_suffix("\n}").ok_or_else(|| anyhow!("unexpected JSON layout"))?;
+        write!(out, "{open},\n  \"rows\": [")?;
+        Ok(Box::new(JsonRows { out, columns, rows: 0 }))
+    }
+}
+
+struct JsonRows<'a> {
+    out: Box<dyn Write + 'a>,
+    columns: &'a [Column],
+    rows: usize,
+}
+
+impl RowWriter for JsonRows<'_> {
+    fn row(&mut self, row: &[Value]) -> Result<()> {
+        self.out.write_all(if self.rows == 0 { b"\n    " } else { b",\n    " })?;
+        serde_json::to_writer(&mut self.out, &Row(self.columns, row))?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        self.out.write_all(if self.rows == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
+        self.out.flush()?;
         Ok(())
     }
 }
@@ -94,5 +107,21 @@ mod tests {
         // The JSON keeps text exactly as it came, formula-looking or not.
         assert_eq!(doc["rows"][1]["team"], "=SUM(A1)");
         assert_eq!(doc["rows"][1]["runs"], Json::Null);
+    }
+
+    #[test]
+    fn rows_come_one_per_line_and_an_empty_result_is_an_empty_list() {
+        let text = String::from_utf8(JsonExporter.serialize(&meta(), &sample_table()).unwrap()).unwrap();
+        assert!(
+            text.contains("\n  \"rows\": [\n    {\"team\":\"Platform, \\\"core\\\"\",\"runs\":1234,"),
+            "{text}"
+        );
+        assert!(text.ends_with("\"admin\":false}\n  ]\n}\n"), "{text}");
+        let mut empty = sample_table();
+        empty.rows.clear();
+        let bytes = JsonExporter.serialize(&meta(), &empty).unwrap();
+        let doc: Json = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(doc["rows"], json!([]));
+        assert_eq!(doc["columns"].as_array().unwrap().len(), 6);
     }
 }

@@ -1,5 +1,5 @@
-//! Downloads: one `Exporter` per format writes a report's `ResultTable` as
-//! bytes (hyperfine's `export/` shape), so each is unit-tested without disk.
+//! Downloads: one `Exporter` per format writes a report's rows as bytes
+//! (hyperfine's `export/` shape), so each is unit-tested without disk.
 
 mod csv;
 mod json;
@@ -17,7 +17,7 @@ use anyhow::Result;
 
 use crate::config::ChartConfig;
 use crate::date::Date;
-use crate::report::ResultTable;
+use crate::report::{Column, ResultTable, Value};
 
 /// What an exporter knows about the report besides its rows.
 #[derive(Debug, Clone, Copy)]
@@ -36,17 +36,34 @@ pub struct ExportMeta<'a> {
     pub chart: Option<&'a ChartConfig>,
 }
 
-/// Turns a result table into the bytes of one download format.
+/// Writes one result's rows, in order, in one download format: a large
+/// result goes to the file row by row and is never held as a document.
+pub trait RowWriter {
+    /// Writes one row.
+    fn row(&mut self, row: &[Value]) -> Result<()>;
+    /// Writes what follows the last row, and flushes.
+    fn finish(self: Box<Self>) -> Result<()>;
+}
+
+/// One download format.
 pub trait Exporter {
     /// The file extension, without the dot.
     fn extension(&self) -> &'static str;
-    /// Writes the table to `out` as it goes, so a large result is never held
-    /// a second time as one document or one buffer.
-    fn write(&self, meta: &ExportMeta<'_>, table: &ResultTable, out: &mut dyn Write) -> Result<()>;
-    /// The same bytes in memory.
+    /// Starts a download of a result with `columns` into `out`.
+    fn start<'a>(
+        &self,
+        meta: &ExportMeta<'_>,
+        columns: &'a [Column],
+        out: Box<dyn Write + 'a>,
+    ) -> Result<Box<dyn RowWriter + 'a>>;
+    /// A whole table in this format, in memory.
     fn serialize(&self, meta: &ExportMeta<'_>, table: &ResultTable) -> Result<Vec<u8>> {
         let mut bytes = Vec::new();
-        self.write(meta, table, &mut bytes)?;
+        let mut writer = self.start(meta, &table.columns, Box::new(&mut bytes))?;
+        for row in &table.rows {
+            writer.row(row)?;
+        }
+        writer.finish()?;
         Ok(bytes)
     }
 }

@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use anyhow::{anyhow, bail, Context, Result};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
-use super::{xlsx_chart, ExportMeta, Exporter};
-use crate::report::{ResultTable, Value};
+use super::{xlsx_chart, ExportMeta, Exporter, RowWriter};
+use crate::config::ChartConfig;
+use crate::report::{Column, Value};
 
 /// Writes the XLSX download.
 #[derive(Debug, Clone, Default)]
@@ -66,19 +67,12 @@ impl Exporter for XlsxExporter {
         "xlsx"
     }
 
-    fn write(&self, meta: &ExportMeta<'_>, table: &ResultTable, out: &mut dyn Write) -> Result<()> {
-        // rust_xlsxwriter panics, rather than returning an error, when its
-        // spill file cannot be created or written (a full disk, say): turn
-        // that into an error naming the report.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.write_workbook(meta, table, out)))
-            .unwrap_or_else(|_| {
-                bail!("the XLSX writer failed (is the disk full, or its temp folder not writable?)")
-            })
-    }
-}
-
-impl XlsxExporter {
-    fn write_workbook(&self, meta: &ExportMeta<'_>, table: &ResultTable, out: &mut dyn Write) -> Result<()> {
+    fn start<'a>(
+        &self,
+        meta: &ExportMeta<'_>,
+        columns: &'a [Column],
+        out: Box<dyn Write + 'a>,
+    ) -> Result<Box<dyn RowWriter + 'a>> {
         let mut workbook = Workbook::new();
         if let Some(dir) = &self.temp_dir {
             std::fs::create_dir_all(dir)
@@ -92,8 +86,6 @@ impl XlsxExporter {
 
         let name = sheet_name(meta.title);
         let header = Format::new().set_bold();
-        let date = Format::new().set_num_format("yyyy-mm-dd");
-        let timestamp = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
         // Constant-memory mode streams each finished row to a temporary file
         // with its strings inline, instead of keeping every cell and a shared
         // string table until the save; rows are written in order anyway. On
@@ -101,14 +93,55 @@ impl XlsxExporter {
         // file is smaller, since deflate dedupes repeated text as well.
         let sheet = workbook.add_worksheet_with_constant_memory();
         sheet.set_name(&name).map_err(|e| anyhow!("sheet name `{name}`: {e}"))?;
-
-        let mut widths: Vec<usize> = table.columns.iter().map(|c| c.name.chars().count()).collect();
-        for (c, column) in table.columns.iter().enumerate() {
+        for (c, column) in columns.iter().enumerate() {
             sheet.write_string_with_format(0, c as u16, &column.name, &header)?;
         }
-        let rows = table.rows.len().min(XLSX_MAX_DATA_ROWS);
-        for (r, row) in table.rows.iter().take(rows).enumerate() {
-            let r = r as u32 + 1;
+        Ok(Box::new(XlsxRows {
+            widths: columns.iter().map(|c| c.name.chars().count()).collect(),
+            workbook,
+            out,
+            columns,
+            rows: 0,
+            name,
+            chart: meta.chart.cloned(),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            timestamp: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+        }))
+    }
+}
+
+struct XlsxRows<'a> {
+    workbook: Workbook,
+    out: Box<dyn Write + 'a>,
+    columns: &'a [Column],
+    /// Data rows written (at most Excel's limit).
+    rows: usize,
+    /// Each column's widest content, in characters.
+    widths: Vec<usize>,
+    name: String,
+    chart: Option<ChartConfig>,
+    date: Format,
+    timestamp: Format,
+}
+
+/// rust_xlsxwriter panics, rather than returning an error, when its spill
+/// file cannot be created or written (a full disk, say): make that an error.
+fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        bail!("the XLSX writer failed (is the disk full, or its temp folder not writable?)")
+    })
+}
+
+impl RowWriter for XlsxRows<'_> {
+    fn row(&mut self, row: &[Value]) -> Result<()> {
+        if self.rows >= XLSX_MAX_DATA_ROWS {
+            // The page says the XLSX stops here; the CSV and JSON go on.
+            return Ok(());
+        }
+        self.rows += 1;
+        let r = self.rows as u32;
+        guard(|| {
+            let sheet = self.workbook.worksheet_from_index(0)?;
             for (c, value) in row.iter().enumerate() {
                 let col = c as u16;
                 let shown = match value {
@@ -132,35 +165,42 @@ impl XlsxExporter {
                         s.chars().count()
                     }
                     Value::Date(d) => {
-                        sheet.write_number_with_format(r, col, d.0 as f64 + EXCEL_UNIX_EPOCH, &date)?;
+                        sheet.write_number_with_format(r, col, d.0 as f64 + EXCEL_UNIX_EPOCH, &self.date)?;
                         10
                     }
                     Value::Timestamp(t) => {
                         let days = *t as f64 / 86_400_000_000.0 + EXCEL_UNIX_EPOCH;
-                        sheet.write_number_with_format(r, col, days, &timestamp)?;
+                        sheet.write_number_with_format(r, col, days, &self.timestamp)?;
                         19
                     }
                 };
-                if let Some(w) = widths.get_mut(c) {
+                if let Some(w) = self.widths.get_mut(c) {
                     *w = (*w).max(shown);
                 }
             }
-        }
-        for (c, width) in widths.iter().enumerate() {
-            sheet.set_column_width(c as u16, (*width).clamp(8, 60) as f64 + 2.0)?;
-        }
-        if !table.columns.is_empty() {
-            sheet.set_freeze_panes(1, 0)?;
-            sheet.autofilter(0, 0, rows as u32, table.columns.len() as u16 - 1)?;
-        }
-        if let Some(chart) = meta.chart {
-            if !table.rows.is_empty() {
-                xlsx_chart::insert_native_chart(sheet, &name, chart, table)?;
+            Ok(())
+        })
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        let bytes = guard(|| {
+            let sheet = self.workbook.worksheet_from_index(0)?;
+            for (c, width) in self.widths.iter().enumerate() {
+                sheet.set_column_width(c as u16, (*width).clamp(8, 60) as f64 + 2.0)?;
             }
-        }
-        // The zip needs `Seek`, so it is assembled in memory: compressed,
-        // it is a fraction of the table.
-        out.write_all(&workbook.save_to_buffer()?)?;
+            if !self.columns.is_empty() {
+                sheet.set_freeze_panes(1, 0)?;
+                sheet.autofilter(0, 0, self.rows as u32, self.columns.len() as u16 - 1)?;
+            }
+            if let Some(chart) = &self.chart {
+                xlsx_chart::insert_native_chart(sheet, &self.name, chart, self.columns, self.rows)?;
+            }
+            // The zip needs `Seek`, so it is assembled in memory: compressed,
+            // it is a fraction of the table.
+            Ok(self.workbook.save_to_buffer()?)
+        })?;
+        self.out.write_all(&bytes)?;
+        self.out.flush()?;
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Chart, ChartFormat, ChartLine, ChartPoint, ChartSolidFill,
 
 use crate::config::{ChartConfig, ChartKind};
 use crate::render::chart::ChartTheme;
-use crate::report::ResultTable;
+use crate::report::Column;
 
 /// Adds a native chart over the data the XLSX exporter wrote (header in row
 /// 0, data from row 1, columns in the table's order from column A), to the
@@ -20,21 +20,21 @@ pub fn insert_native_chart(
     worksheet: &mut Worksheet,
     sheet_name: &str,
     chart: &ChartConfig,
-    table: &ResultTable,
+    columns: &[Column],
+    rows: usize,
 ) -> Result<()> {
-    if chart.series.is_some() || table.rows.is_empty() {
+    if chart.series.is_some() || rows == 0 {
         return Ok(());
     }
     let column = |name: &str| -> Result<u16> {
-        let i = table
-            .columns
+        let i = columns
             .iter()
             .position(|c| c.name == name)
             .with_context(|| format!("chart names column `{name}` that the query does not return"))?;
         u16::try_from(i).context("too many columns for a chart")
     };
     let x = column(&chart.x)?;
-    let last_row = u32::try_from(table.rows.len()).context("too many rows for a chart")?;
+    let last_row = u32::try_from(rows).context("too many rows for a chart")?;
     let theme = ChartTheme::default();
     let pie = matches!(chart.kind, ChartKind::Pie | ChartKind::Donut);
 
@@ -56,7 +56,7 @@ pub fn insert_native_chart(
             .set_categories((sheet_name, 1, x, last_row, x))
             .set_values((sheet_name, 1, y, last_row, y));
         if pie {
-            let points: Vec<ChartPoint> = (0..table.rows.len())
+            let points: Vec<ChartPoint> = (0..rows)
                 .map(|i| {
                     let color = theme.palette[i % theme.palette.len()].as_str();
                     ChartPoint::new()
@@ -90,7 +90,7 @@ pub fn insert_native_chart(
     }
     native.set_width(chart.width).set_height(chart.height);
 
-    let beside = u16::try_from(table.columns.len() + 1).context("too many columns for a chart")?;
+    let beside = u16::try_from(columns.len() + 1).context("too many columns for a chart")?;
     worksheet.insert_chart(1, beside, &native).context("failed to add the chart to the sheet")?;
     Ok(())
 }
@@ -112,7 +112,7 @@ mod tests {
     use rust_xlsxwriter::Workbook;
 
     use super::*;
-    use crate::report::{Column, ColumnType, Value};
+    use crate::report::{ColumnType, ResultTable, Value};
 
     fn table() -> ResultTable {
         ResultTable {
@@ -145,7 +145,7 @@ mod tests {
         for (c, column) in table.columns.iter().enumerate() {
             sheet.write(0, c as u16, &column.name).unwrap();
         }
-        insert_native_chart(sheet, "Active seats", chart, &table).unwrap();
+        insert_native_chart(sheet, "Active seats", chart, &table.columns, table.rows.len()).unwrap();
         let bytes = workbook.save_to_buffer().unwrap();
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         (0..zip.len())

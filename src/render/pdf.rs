@@ -193,7 +193,7 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
         .map(|row| row.iter().map(|v| text(&v.to_display())).collect::<Vec<_>>().into_value())
         .collect();
     d.insert("rows".into(), rows.into_value());
-    let total = table.rows.len();
+    let total = out.total_rows;
     let rows_note = if total > max_rows {
         let more = total - max_rows;
         format!(
@@ -296,7 +296,15 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         chart: Option<RenderedChart>,
     ) -> ReportOutput {
         let tab = config.tabs[0].clone();
-        ReportOutput { report: tab.reports[index].clone(), tab, sql: "select 1".into(), table, chart }
+        let total_rows = table.rows.len();
+        ReportOutput {
+            report: tab.reports[index].clone(),
+            tab,
+            sql: "select 1".into(),
+            table,
+            total_rows,
+            chart,
+        }
     }
 
     /// The three reports of `CONFIG`: a number (1,234,567, change +12), a
@@ -495,6 +503,7 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         let mut reports = outputs(&config);
         for r in &mut reports {
             r.table.rows.clear();
+            r.total_rows = 0;
             r.chart = None;
         }
         let all = page_texts(&render(&config, &reports)).join("\n");

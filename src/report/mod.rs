@@ -5,7 +5,7 @@
 mod run;
 mod table;
 
-pub use run::{bind_params, run_query, Params};
+pub use run::{bind_params, for_each_row, run_query, run_query_capped, Params};
 pub use table::{group_thousands, Column, ColumnType, ResultTable, Value};
 
 use crate::config::{ReportConfig, TabConfig};
@@ -32,8 +32,18 @@ pub struct ReportOutput {
     pub report: ReportConfig,
     /// The SQL text that ran.
     pub sql: String,
-    /// The result.
+    /// The result, or its first rows when it is too large to hold (then
+    /// the downloads run the query again, straight into their files).
     pub table: ResultTable,
+    /// How many rows the result has.
+    pub total_rows: usize,
     /// The chart, when the report declares one.
     pub chart: Option<RenderedChart>,
+}
+
+impl ReportOutput {
+    /// Whether `table` holds only the first rows of the result.
+    pub fn is_partial(&self) -> bool {
+        self.total_rows > self.table.rows.len()
+    }
 }

@@ -47,6 +47,31 @@ pub fn bind_params(conn: &Connection, params: &Params) -> Result<()> {
 /// Runs `sql` and collects its result. The error is DuckDB's message alone;
 /// the caller adds which report it was.
 pub fn run_query(conn: &Connection, sql: &str) -> Result<ResultTable> {
+    Ok(run_query_capped(conn, sql, usize::MAX)?.0)
+}
+
+/// Runs `sql`, keeping its first `keep` rows, and counts all of them: a
+/// result too large to hold is counted here and streamed to its files later
+/// by `for_each_row`.
+pub fn run_query_capped(conn: &Connection, sql: &str, keep: usize) -> Result<(ResultTable, usize)> {
+    let (mut rows, mut total) = (Vec::new(), 0);
+    let columns = for_each_row(conn, sql, |_, row| {
+        if total < keep {
+            rows.push(row.to_vec());
+        }
+        total += 1;
+        Ok(())
+    })?;
+    Ok((ResultTable { columns, rows }, total))
+}
+
+/// Runs `sql` and hands each row to `each`, converted, without collecting
+/// them; returns the columns.
+pub fn for_each_row(
+    conn: &Connection,
+    sql: &str,
+    mut each: impl FnMut(&[Column], &[Value]) -> Result<()>,
+) -> Result<Vec<Column>> {
     let mut stmt = conn.prepare(sql).map_err(|e| anyhow!("{e}"))?;
     let mut rows = stmt.query([]).map_err(|e| anyhow!("{e}"))?;
     let stmt_ref = rows.as_ref().ok_or_else(|| anyhow!("the query returned no result"))?;
@@ -64,16 +89,16 @@ pub fn run_query(conn: &Connection, sql: &str) -> Result<ResultTable> {
         // overwrite the first.
         bail!("the query returns column `{}` twice; give each column its own name with `AS`", twice.1.name);
     }
-    let mut out = Vec::new();
+    let mut values = Vec::with_capacity(count);
     while let Some(row) = rows.next().map_err(|e| anyhow!("{e}"))? {
-        let mut values = Vec::with_capacity(count);
+        values.clear();
         for (i, column) in columns.iter().enumerate() {
             let value = row.get_ref(i).map_err(|e| anyhow!("{e}"))?;
             values.push(convert(value, column)?);
         }
-        out.push(values);
+        each(&columns, &values)?;
     }
-    Ok(ResultTable { columns, rows: out })
+    Ok(columns)
 }
 
 fn map_type(ty: &DataType) -> ColumnType {
