@@ -184,8 +184,8 @@ impl Site {
             let sql = report.load_sql(&self.root)?;
             // A plain table needs only its first rows on the page and in the
             // PDF; beyond HOLD_ROWS its downloads stream from a second run.
-            // Charts and numbers need every row.
-            let keep = if report.display == Display::Table && report.chart.is_none() {
+            // Charts, numbers and headlines (the last row) need every row.
+            let keep = if report.display == Display::Table && report.chart.is_none() && !report.headline {
                 HOLD_ROWS.max(self.config.page_rows).max(self.config.pdf.max_rows)
             } else {
                 usize::MAX
@@ -475,10 +475,35 @@ impl Site {
         }
         let mut each = |row: &[Value]| sinks.iter_mut().try_for_each(|sink| sink.row(row));
         if output.is_partial() {
-            // The same query on the same data gives the same rows; DuckDB
-            // keeps insertion order, and large logs are ordered anyway.
-            for_each_row(&self.db()?.conn, &output.sql, |_, row| each(row))
-                .map_err(|e| anyhow!("failed to run the query again to stream its rows: {e}"))?;
+            // The same query on the same data: the same columns and, unless
+            // the SQL is random or unordered, the same rows (a log wants an
+            // ORDER BY anyway). Check what can be checked.
+            let db = self.db()?;
+            let mut streamed = 0;
+            let mut write_error = None;
+            let result = for_each_row(&db.conn, &output.sql, |got, row| {
+                if streamed == 0 && got != columns.as_slice() {
+                    bail!("the second run returned other columns than the first");
+                }
+                streamed += 1;
+                each(row).map_err(|e| {
+                    write_error = Some(e);
+                    anyhow!("write failed")
+                })
+            });
+            if let Some(e) = write_error {
+                return Err(e);
+            }
+            result.map_err(|e| {
+                anyhow!("failed to run the query again to stream its rows: {}", db.explain(&e.to_string()))
+            })?;
+            if streamed != output.total_rows {
+                bail!(
+                    "the query gave {} rows, then {streamed} when run again to stream them; \
+                     a report over {HOLD_ROWS} rows runs twice, so its SQL must give the same rows each time",
+                    output.total_rows
+                );
+            }
         } else {
             output.table.rows.iter().try_for_each(|row| each(row))?;
         }

@@ -73,6 +73,17 @@ impl Exporter for XlsxExporter {
         columns: &'a [Column],
         out: Box<dyn Write + 'a>,
     ) -> Result<Box<dyn RowWriter + 'a>> {
+        guard(|| self.start_workbook(meta, columns, out))
+    }
+}
+
+impl XlsxExporter {
+    fn start_workbook<'a>(
+        &self,
+        meta: &ExportMeta<'_>,
+        columns: &'a [Column],
+        out: Box<dyn Write + 'a>,
+    ) -> Result<Box<dyn RowWriter + 'a>> {
         let mut workbook = Workbook::new();
         if let Some(dir) = &self.temp_dir {
             std::fs::create_dir_all(dir)
