@@ -19,6 +19,7 @@ use typst_pdf::{PdfOptions, Timestamp};
 
 use crate::config::{Config, Display, TabConfig};
 use crate::date::Date;
+use crate::render::page::column_label;
 use crate::report::{group_thousands, ReportOutput, Value as Cell};
 
 /// The typst template every tab PDF is laid out with.
@@ -182,7 +183,8 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
     };
     d.insert("svg".into(), svg);
 
-    let columns: Vec<Value> = table.columns.iter().map(|c| text(&c.name)).collect();
+    // Headed as on the page: `active_seats` -> `Active seats`.
+    let columns: Vec<Value> = table.columns.iter().map(|c| text(&column_label(&c.name))).collect();
     d.insert("columns".into(), columns.into_value());
     let numeric: Vec<Value> = table.columns.iter().map(|c| c.ty.is_numeric().into_value()).collect();
     d.insert("numeric".into(), numeric.into_value());
@@ -444,7 +446,7 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         let with_rows: Vec<&String> = pages.iter().filter(|p| p.contains("team-")).collect();
         assert!(with_rows.len() >= 3, "{} pages with rows", with_rows.len());
         for page in with_rows {
-            assert!(page.contains("activated_on") && page.contains("logins"), "{page}");
+            assert!(page.contains("Activated on") && page.contains("Logins"), "{page}");
         }
     }
 
