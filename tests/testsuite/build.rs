@@ -315,3 +315,20 @@ fn exports_beside_site_toml_build_again_without_reading_the_site_as_data() {
     site.build_ok(&[]);
     assert_eq!(first, site.snapshot_tree("public"));
 }
+
+/// The text downloads and the manifest of the hand-made fixture, byte for
+/// byte: a change to any of these formats shows up as a snapshot diff
+/// (`tests/testsuite/snapshots/`) to review, not as a silent change.
+#[test]
+fn text_outputs_match_their_snapshots() {
+    let site = TestSite::new("basic");
+    site.build_ok(&[]);
+    for (name, file) in [
+        ("manifest", "public/api/index.json"),
+        ("logins_by_user_csv", "public/people/logins-by-user.csv"),
+        ("logins_by_user_json", "public/people/logins-by-user.json"),
+        ("monthly_logins_json", "public/people/monthly-logins.json"),
+    ] {
+        insta::assert_snapshot!(name, site.read(file));
+    }
+}
