@@ -4,17 +4,17 @@
 //! place). A failed build never touches the previous site.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
 
-use crate::config::{Config, Display, CACHE_DIR, MARKER_FILE};
+use crate::config::{Config, Display, CACHE_DIR};
 use crate::data::Database;
 use crate::date::Date;
 use crate::export::{exporters, ExportMeta, Exporter};
+use crate::output::{self, Writer};
 use crate::render::chart::{self, ChartJob};
 use crate::render::page::{self, HeadlineView};
 use crate::render::pdf::{self, PdfContext};
@@ -261,62 +261,26 @@ impl Site {
     /// Writes the whole site into a staging folder and swaps it into place.
     pub fn write(&mut self, outputs: &[ReportOutput], force: bool) -> Result<BuildSummary> {
         let start = Instant::now();
-        self.check_output_dir(force)?;
-        let staging = sibling(&self.output_dir, "staging")?;
-        if staging.exists() {
-            // Left by an interrupted build.
-            std::fs::remove_dir_all(&staging)
-                .with_context(|| format!("failed to remove stray staging folder `{}`", staging.display()))?;
-        }
-        let mut writer = Writer { root: staging.clone(), files: 0 };
-        let result = self.write_all(&mut writer, outputs);
-        if let Err(e) = result {
-            let _ = std::fs::remove_dir_all(&staging);
+        output::check(&self.output_dir, &self.data_dir, &self.root, force)?;
+        let mut writer = Writer::stage(&self.output_dir)?;
+        if let Err(e) = self.write_all(&mut writer, outputs) {
+            writer.abandon();
             return Err(e);
         }
-        swap_into_place(&staging, &self.output_dir)?;
+        let files = writer.commit(&self.output_dir)?;
         self.timings.push(("write", start.elapsed()));
         Ok(BuildSummary {
             tabs: self.config.tabs.len(),
             reports: outputs.len(),
-            files: writer.files,
+            files,
             as_of: self.as_of,
             timings: self.timings.clone(),
             failures: self.failures.iter().map(|((t, r), e)| format!("{t}/{r}: {e}")).collect(),
         })
     }
 
-    fn check_output_dir(&self, force: bool) -> Result<()> {
-        let out = absolute(&self.output_dir)?;
-        let data = absolute(&self.data_dir)?;
-        let root = absolute(&self.root)?;
-        for (what, dir) in [("data dir", &data), ("config's folder", &root)] {
-            if dir.starts_with(&out) {
-                bail!(
-                    "output dir `{}` would replace the {what} `{}`; choose another output dir",
-                    self.output_dir.display(),
-                    dir.display()
-                );
-            }
-        }
-        if out.is_dir() && !out.join(MARKER_FILE).is_file() && !force {
-            let empty = std::fs::read_dir(&out).map(|mut d| d.next().is_none()).unwrap_or(false);
-            if !empty {
-                bail!(
-                    "output dir `{}` exists and was not written by tally; pass --force to replace it",
-                    self.output_dir.display()
-                );
-            }
-        }
-        Ok(())
-    }
-
     fn write_all(&self, writer: &mut Writer, outputs: &[ReportOutput]) -> Result<()> {
         let site = page::site_view(&self.config, self.as_of);
-        writer.write(
-            MARKER_FILE,
-            b"This folder is written by `tally build`; it is replaced on every build.\n",
-        )?;
         for (name, bytes) in BUILTIN_ASSETS {
             writer.write(&format!("assets/{name}"), bytes)?;
         }
@@ -566,129 +530,11 @@ fn manifest_entry(
     entry
 }
 
-/// Every write of a build goes through here.
-struct Writer {
-    root: PathBuf,
-    files: usize,
-}
-
-impl Writer {
-    fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let mut out = self.create(rel)?;
-        out.write_all(bytes)
-            .and_then(|()| out.flush())
-            .with_context(|| format!("failed to write `{}`", self.root.join(rel).display()))
-    }
-
-    /// Creates `rel` for writing through a buffer.
-    fn create(&mut self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>> {
-        let path = self.root.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("failed to create `{}`", parent.display()))?;
-        }
-        let file =
-            std::fs::File::create(&path).with_context(|| format!("failed to create `{}`", path.display()))?;
-        self.files += 1;
-        Ok(std::io::BufWriter::with_capacity(1 << 16, file))
-    }
-}
-
-/// `public` -> `.public.tally-<what>` in the same parent folder, so the
-/// final rename never crosses file systems.
-fn sibling(output: &Path, what: &str) -> Result<PathBuf> {
-    let name =
-        output.file_name().ok_or_else(|| anyhow!("output dir `{}` has no folder name", output.display()))?;
-    Ok(output.with_file_name(format!(".{}.tally-{what}", name.to_string_lossy())))
-}
-
-fn absolute(path: &Path) -> Result<PathBuf> {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().context("failed to read the working directory")?.join(path)
-    };
-    // Resolve `..` and symlinks where the path exists.
-    Ok(abs.canonicalize().unwrap_or(abs))
-}
-
-/// A build killed between the two renames of `swap_into_place` leaves the
-/// previous site only in `.<output>.tally-old`: put it back first, so that
-/// this build failing too still leaves it in place. (`-old` is only ever a
-/// whole site: deleting goes through `-trash`.)
-fn restore_interrupted_swap(output: &Path) -> Result<()> {
-    // An output dir without a name (`.`) is refused later, with its reason.
-    let Ok(old) = sibling(output, "old") else { return Ok(()) };
-    if old.is_dir() && !output.exists() {
-        std::fs::rename(&old, output).with_context(|| {
-            format!("failed to restore the previous site from `{}` to `{}`", old.display(), output.display())
-        })?;
-    }
-    Ok(())
-}
-
-/// Holds `.tally-cache/build.lock` for the build, so two builds of one site
-/// never share a staging folder, a chart cache or a spill folder. The OS
-/// drops the lock when the process ends, however it ends.
-fn lock_site(root: &Path) -> Result<std::fs::File> {
-    let dir = root.join(CACHE_DIR);
-    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
-    let path = dir.join("build.lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("failed to create the build lock `{}`", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => bail!(
-            "another `tally build` of this site is running (it holds `{}`); wait for it to finish",
-            path.display()
-        ),
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(e).with_context(|| format!("failed to lock `{}`", path.display()))
-        }
-    }
-}
-
-/// Replaces `output` with `staging`: the previous site is renamed aside
-/// first and removed only once the new one is in place, by way of `-trash`,
-/// so a deletion cut short never leaves a partial site under `-old`.
-fn swap_into_place(staging: &Path, output: &Path) -> Result<()> {
-    let old = sibling(output, "old")?;
-    let trash = sibling(output, "trash")?;
-    for leftover in [&trash, &old] {
-        // `-old` beside a present `output` is a site two builds back.
-        if leftover.exists() {
-            std::fs::remove_dir_all(leftover)
-                .with_context(|| format!("failed to remove `{}`", leftover.display()))?;
-        }
-    }
-    if output.exists() {
-        std::fs::rename(output, &old)
-            .with_context(|| format!("failed to move the previous site `{}` aside", output.display()))?;
-    }
-    if let Err(e) = std::fs::rename(staging, output) {
-        if old.exists() {
-            let _ = std::fs::rename(&old, output);
-        }
-        return Err(e).with_context(|| format!("failed to move the new site into `{}`", output.display()));
-    }
-    if old.exists() {
-        std::fs::rename(&old, &trash)
-            .with_context(|| format!("failed to move the previous site `{}` aside", old.display()))?;
-        std::fs::remove_dir_all(&trash)
-            .with_context(|| format!("failed to remove the previous site `{}`", trash.display()))?;
-    }
-    Ok(())
-}
-
 /// Runs a whole build.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
     let mut site = Site::new(options)?;
-    let _lock = lock_site(&site.root)?;
-    restore_interrupted_swap(&site.output_dir)?;
+    let _lock = output::lock_site(&site.root)?;
+    output::restore_interrupted_swap(&site.output_dir)?;
     site.load(options.as_of)?;
     let outputs = site.run(options.keep_going)?;
     let summary = site.write(&outputs, options.force)?;

@@ -1,0 +1,186 @@
+//! The output folder. A build never writes into the live site: it fills a
+//! staging folder beside it and swaps that in with two renames, so the
+//! previous site survives any failure or kill; a folder tally did not write
+//! is never replaced; one build per site runs at a time.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::config::{CACHE_DIR, MARKER_FILE};
+
+/// Refuses an output dir that would replace the data or the config's folder
+/// (or holds them), and a non-empty folder tally did not write unless
+/// `force`.
+pub fn check(output: &Path, data_dir: &Path, root: &Path, force: bool) -> Result<()> {
+    let out = absolute(output)?;
+    let data = absolute(data_dir)?;
+    let root = absolute(root)?;
+    for (what, dir) in [("data dir", &data), ("config's folder", &root)] {
+        if dir.starts_with(&out) {
+            bail!(
+                "output dir `{}` would replace the {what} `{}`; choose another output dir",
+                output.display(),
+                dir.display()
+            );
+        }
+    }
+    if out.is_dir() && !out.join(MARKER_FILE).is_file() && !force {
+        let empty = std::fs::read_dir(&out).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if !empty {
+            bail!(
+                "output dir `{}` exists and was not written by tally; pass --force to replace it",
+                output.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Every write of a build goes through here, into the staging folder.
+pub struct Writer {
+    root: PathBuf,
+    files: usize,
+}
+
+impl Writer {
+    /// Starts a staging folder beside `output`, removing one an interrupted
+    /// build left.
+    pub fn stage(output: &Path) -> Result<Writer> {
+        let staging = sibling(output, "staging")?;
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging)
+                .with_context(|| format!("failed to remove stray staging folder `{}`", staging.display()))?;
+        }
+        let mut writer = Writer { root: staging, files: 0 };
+        // What `check` looks for before it replaces a folder.
+        writer.write(
+            MARKER_FILE,
+            b"This folder is written by `tally build`; it is replaced on every build.\n",
+        )?;
+        Ok(writer)
+    }
+
+    /// Writes `bytes` to `rel`.
+    pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let mut out = self.create(rel)?;
+        out.write_all(bytes)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("failed to write `{}`", self.root.join(rel).display()))
+    }
+
+    /// Creates `rel` for writing through a buffer.
+    pub fn create(&mut self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>> {
+        let path = self.root.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("failed to create `{}`", parent.display()))?;
+        }
+        let file =
+            std::fs::File::create(&path).with_context(|| format!("failed to create `{}`", path.display()))?;
+        self.files += 1;
+        Ok(std::io::BufWriter::with_capacity(1 << 16, file))
+    }
+
+    /// Drops what was staged: the live site was never touched.
+    pub fn abandon(self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+
+    /// Swaps the staged site in for `output`; returns the files written.
+    pub fn commit(self, output: &Path) -> Result<usize> {
+        swap_into_place(&self.root, output)?;
+        Ok(self.files)
+    }
+}
+
+/// `public` -> `.public.tally-<what>` in the same parent folder, so the
+/// final rename never crosses file systems.
+fn sibling(output: &Path, what: &str) -> Result<PathBuf> {
+    let name =
+        output.file_name().ok_or_else(|| anyhow!("output dir `{}` has no folder name", output.display()))?;
+    Ok(output.with_file_name(format!(".{}.tally-{what}", name.to_string_lossy())))
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().context("failed to read the working directory")?.join(path)
+    };
+    // Resolve `..` and symlinks where the path exists.
+    Ok(abs.canonicalize().unwrap_or(abs))
+}
+
+/// A build killed between the two renames of `swap_into_place` leaves the
+/// previous site only in `.<output>.tally-old`: put it back first, so that
+/// this build failing too still leaves it in place. (`-old` is only ever a
+/// whole site: deleting goes through `-trash`.)
+pub fn restore_interrupted_swap(output: &Path) -> Result<()> {
+    // An output dir without a name (`.`) is refused later, with its reason.
+    let Ok(old) = sibling(output, "old") else { return Ok(()) };
+    if old.is_dir() && !output.exists() {
+        std::fs::rename(&old, output).with_context(|| {
+            format!("failed to restore the previous site from `{}` to `{}`", old.display(), output.display())
+        })?;
+    }
+    Ok(())
+}
+
+/// Holds `.tally-cache/build.lock` for the build, so two builds of one site
+/// never share a staging folder, a chart cache or a spill folder. The OS
+/// drops the lock when the process ends, however it ends.
+pub fn lock_site(root: &Path) -> Result<std::fs::File> {
+    let dir = root.join(CACHE_DIR);
+    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
+    let path = dir.join("build.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("failed to create the build lock `{}`", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another `tally build` of this site is running (it holds `{}`); wait for it to finish",
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("failed to lock `{}`", path.display()))
+        }
+    }
+}
+
+/// Replaces `output` with `staging`: the previous site is renamed aside
+/// first and removed only once the new one is in place, by way of `-trash`,
+/// so a deletion cut short never leaves a partial site under `-old`.
+fn swap_into_place(staging: &Path, output: &Path) -> Result<()> {
+    let old = sibling(output, "old")?;
+    let trash = sibling(output, "trash")?;
+    for leftover in [&trash, &old] {
+        // `-old` beside a present `output` is a site two builds back.
+        if leftover.exists() {
+            std::fs::remove_dir_all(leftover)
+                .with_context(|| format!("failed to remove `{}`", leftover.display()))?;
+        }
+    }
+    if output.exists() {
+        std::fs::rename(output, &old)
+            .with_context(|| format!("failed to move the previous site `{}` aside", output.display()))?;
+    }
+    if let Err(e) = std::fs::rename(staging, output) {
+        if old.exists() {
+            let _ = std::fs::rename(&old, output);
+        }
+        return Err(e).with_context(|| format!("failed to move the new site into `{}`", output.display()));
+    }
+    if old.exists() {
+        std::fs::rename(&old, &trash)
+            .with_context(|| format!("failed to move the previous site `{}` aside", old.display()))?;
+        std::fs::remove_dir_all(&trash)
+            .with_context(|| format!("failed to remove the previous site `{}`", trash.display()))?;
+    }
+    Ok(())
+}
