@@ -294,11 +294,13 @@ impl Site {
         // written here: lay them out on another core meanwhile. (One thread
         // per core measured no faster: typst already spreads its work.)
         let (config, as_of, tabs) = (&self.config, self.as_of, &by_tab);
+        let pdf_cache = self.root.join(CACHE_DIR).join("pdf");
+        let pdf_cache = pdf_cache.as_path();
         std::thread::scope(|scope| {
             let pdfs = scope.spawn(move || {
                 (config.tabs.iter().zip(tabs))
                     .map(|(tab, reports)| {
-                        pdf::render_tab_pdf(&PdfContext { config, tab, as_of, reports })
+                        pdf::render_tab_pdf_cached(&PdfContext { config, tab, as_of, reports }, pdf_cache)
                             .with_context(|| format!("failed to make the PDF of tab `{}`", tab.id))
                     })
                     .collect::<Vec<_>>()
@@ -309,9 +311,14 @@ impl Site {
             let pdfs = pdfs.join();
             pages?;
             let pdfs = pdfs.map_err(|_| anyhow!("laying out the tab PDFs panicked"))?;
+            let mut keys = std::collections::HashSet::new();
             for (tab, pdf) in config.tabs.iter().zip(pdfs) {
-                writer.write(&format!("{}/{}", tab.id, page::tab_pdf_name(tab)), &pdf?)?;
+                let (bytes, key) = pdf?;
+                writer.write(&format!("{}/{}", tab.id, page::tab_pdf_name(tab)), &bytes)?;
+                keys.insert(key);
             }
+            // Keep the cache to this build's PDFs, as the chart cache is kept.
+            pdf::prune_cache(pdf_cache, &keys)?;
             Ok(())
         })
     }

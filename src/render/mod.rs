@@ -1,5 +1,6 @@
 //! Rendering: pages (tera templates over a page model), charts and PDFs.
 
+pub(crate) mod cache;
 pub mod chart;
 pub mod page;
 pub mod pdf;

@@ -8,9 +8,12 @@
 //! use too), never from the system, and the document date and identifier are
 //! fixed, so the same inputs give the same bytes on every machine.
 
+use std::collections::HashSet;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use anyhow::{anyhow, Context, Result};
+use sha2::{Digest, Sha256};
 use typst::diag::SourceDiagnostic;
 use typst::foundations::{Bytes, Datetime, Dict, IntoValue, Smart, Value};
 use typst::layout::PagedDocument;
@@ -19,6 +22,7 @@ use typst_pdf::{PdfOptions, Timestamp};
 
 use crate::config::{Config, Display, TabConfig};
 use crate::date::Date;
+use crate::render::cache;
 use crate::render::page::column_label;
 use crate::report::{group_thousands, ReportOutput, Value as Cell};
 
@@ -37,11 +41,48 @@ pub struct PdfContext<'a> {
     pub reports: &'a [&'a ReportOutput],
 }
 
+/// Bump when a change to this file gives other bytes for the same inputs,
+/// so cached PDFs from before are not reused.
+const PDF_FORMAT: u32 = 1;
+
 /// Lays out the tab as one PDF and returns its bytes.
 pub fn render_tab_pdf(ctx: &PdfContext<'_>) -> Result<Vec<u8>> {
+    compile(ctx, inputs(ctx))
+}
+
+/// `render_tab_pdf` through the content cache in `cache_dir`; also returns
+/// the entry's key, so the caller can prune the cache to this build.
+pub fn render_tab_pdf_cached(ctx: &PdfContext<'_>, cache_dir: &Path) -> Result<(Vec<u8>, String)> {
+    let inputs = inputs(ctx);
+    // The bytes depend on the inputs, on the tab id and the as-of date (the
+    // PDF's id and date), on the template and on this code.
+    let mut hash = Sha256::new();
+    hash.update(b"tally-pdf\0");
+    hash.update(PDF_FORMAT.to_le_bytes());
+    hash.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hash.update(TEMPLATE.as_bytes());
+    hash.update(typst::utils::hash128(&inputs).to_le_bytes());
+    hash.update(ctx.tab.id.as_bytes());
+    hash.update(ctx.as_of.to_string().as_bytes());
+    let key: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let name = format!("{key}.pdf");
+    if let Ok(bytes) = std::fs::read(cache_dir.join(&name)) {
+        return Ok((bytes, key));
+    }
+    let bytes = compile(ctx, inputs)?;
+    cache::write_atomic(cache_dir, &name, &bytes)?;
+    Ok((bytes, key))
+}
+
+/// Deletes cached PDFs whose key is not in `keep`.
+pub fn prune_cache(cache_dir: &Path, keep: &HashSet<String>) -> Result<usize> {
+    cache::prune(cache_dir, keep, &["pdf"])
+}
+
+fn compile(ctx: &PdfContext<'_>, inputs: Dict) -> Result<Vec<u8>> {
     let tab = &ctx.tab.id;
     let doc: PagedDocument = engine()
-        .compile_with_input(inputs(ctx))
+        .compile_with_input(inputs)
         .output
         .map_err(|e| match e {
             typst_as_lib::TypstAsLibError::TypstSource(diags) => anyhow!(describe(&diags)),
@@ -471,6 +512,33 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         for (w, h) in page_sizes(&pdf) {
             assert!((w - 595.28).abs() < 0.1 && (h - 841.89).abs() < 0.1, "{w}x{h}");
         }
+    }
+
+    #[test]
+    fn the_cache_gives_the_fresh_bytes_and_a_new_key_for_new_inputs() {
+        let config = Config::parse(CONFIG, "test").unwrap();
+        let mut reports = outputs(&config);
+        let dir = tempfile::tempdir().unwrap();
+        let cached = |reports: &[ReportOutput]| {
+            let reports: Vec<&ReportOutput> = reports.iter().collect();
+            let ctx = PdfContext { config: &config, tab: &config.tabs[0], as_of: as_of(), reports: &reports };
+            render_tab_pdf_cached(&ctx, dir.path()).unwrap()
+        };
+        let fresh = render(&config, &reports);
+        let (first, key) = cached(&reports);
+        assert!(first == fresh, "a miss renders");
+        assert!(dir.path().join(format!("{key}.pdf")).is_file());
+        let (second, again) = cached(&reports);
+        assert!(second == fresh && again == key, "a hit gives the same bytes");
+        // One changed value is another PDF under another key.
+        reports[0].report.title.push_str(" (edited)");
+        let (third, other) = cached(&reports);
+        assert!(other != key && third != fresh);
+        assert!(third == render(&config, &reports));
+        // Pruning to this build drops the old entry.
+        assert_eq!(prune_cache(dir.path(), &HashSet::from([other.clone()])).unwrap(), 1);
+        assert!(!dir.path().join(format!("{key}.pdf")).exists());
+        assert!(dir.path().join(format!("{other}.pdf")).is_file());
     }
 
     #[test]

@@ -12,7 +12,6 @@
 //! renderer (ECharts script, formatters, tally version), and a cached result
 //! is byte-for-byte what a fresh render gives.
 
-mod cache;
 mod metrics;
 mod option;
 mod raster;
@@ -30,6 +29,7 @@ use sha2::{Digest, Sha256};
 pub use option::{build_option, build_option_with_theme, check_columns, ChartTheme};
 pub use summary::{format_number, summarize};
 
+use crate::render::cache;
 use crate::report::RenderedChart;
 
 /// The ECharts script (from the charming crate's sources, located by
@@ -159,7 +159,7 @@ pub fn render_charts(jobs: &[ChartJob], cache_dir: Option<&Path>) -> Result<Vec<
 /// entries are touched. Returns how many files were removed.
 pub fn prune_cache(cache_dir: &Path, jobs: &[ChartJob]) -> Result<usize> {
     let keys: std::collections::HashSet<String> = jobs.iter().map(ChartJob::cache_key).collect();
-    cache::prune(cache_dir, &keys)
+    cache::prune(cache_dir, &keys, &["svg", "png"])
 }
 
 type Rendered = Result<(String, Vec<u8>)>;

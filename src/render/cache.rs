@@ -1,7 +1,8 @@
-//! The chart cache: `<key>.svg` and `<key>.png` in a folder outside the
-//! output, where `<key>` is the job's content hash (`ChartJob::cache_key`).
-//! Files are written under a temporary name and renamed into place, so an
-//! interrupted build never leaves a half-written entry behind.
+//! The build caches in `.tally-cache/`, outside the output: rendered charts
+//! (`<key>.svg` + `<key>.png`, keyed by `ChartJob::cache_key`) and tab PDFs
+//! (`<key>.pdf`), where `<key>` is a SHA-256 of everything the bytes depend
+//! on. Files are written under a temporary name and renamed into place, so
+//! an interrupted build never leaves a half-written entry behind.
 
 use std::collections::HashSet;
 use std::fs;
@@ -26,22 +27,23 @@ pub(crate) fn load(dir: &Path, key: &str) -> Result<Option<(String, Vec<u8>)>> {
 
 /// Stores a rendered chart under `key`.
 pub(crate) fn store(dir: &Path, key: &str, svg: &str, png: &[u8]) -> Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     // The PNG first: `load` needs both, and the SVG is looked up first.
     write_atomic(dir, &format!("{key}.png"), png)?;
     write_atomic(dir, &format!("{key}.svg"), svg.as_bytes())
 }
 
-fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+/// Writes `dir/name` whole or not at all.
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     let path = dir.join(name);
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     fs::write(&tmp, bytes).with_context(|| format!("cannot write `{}`", tmp.display()))?;
     fs::rename(&tmp, &path).with_context(|| format!("cannot write `{}`", path.display()))
 }
 
-/// Deletes `<key>.svg`/`<key>.png` files whose key is not in `keep`, and
-/// temporary files left by an interrupted build.
-pub(crate) fn prune(dir: &Path, keep: &HashSet<String>) -> Result<usize> {
+/// Deletes `<key>.<ext>` files (for `ext` in `exts`) whose key is not in
+/// `keep`, and temporary files left by an interrupted build.
+pub(crate) fn prune(dir: &Path, keep: &HashSet<String>, exts: &[&str]) -> Result<usize> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(0),
@@ -52,7 +54,7 @@ pub(crate) fn prune(dir: &Path, keep: &HashSet<String>) -> Result<usize> {
         let entry = entry.with_context(|| format!("cannot read `{}`", dir.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let stale = match name.rsplit_once('.') {
-            Some((key, "svg" | "png")) => is_key(key) && !keep.contains(key),
+            Some((key, ext)) if exts.contains(&ext) => is_key(key) && !keep.contains(key),
             Some((_, "tmp")) => name.starts_with('.'),
             _ => false,
         };
