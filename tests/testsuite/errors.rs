@@ -293,7 +293,7 @@ fn an_interrupted_build_leaves_the_previous_site() {
         big.push_str(&format!("k{},{}\n", i % 97, i % 1000));
     }
     site.write("data/events/2026-03.csv", &big);
-    for delay_ms in [150, 600, 1200] {
+    for (delay_ms, signal) in [(150, "-TERM"), (600, "-INT"), (1200, "-TERM"), (900, "-INT")] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
             .arg("build")
             .current_dir(site.root())
@@ -302,8 +302,8 @@ fn an_interrupted_build_leaves_the_previous_site() {
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        // SIGTERM, as a scheduler or `kill` would send.
-        let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        // SIGTERM, as a scheduler or `kill` would send; SIGINT, as Ctrl-C.
+        let _ = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status();
         let status = child.wait().unwrap();
         if status.success() {
             // The build beat the signal: its site is complete and is now
@@ -311,7 +311,7 @@ fn an_interrupted_build_leaves_the_previous_site() {
             before = site.snapshot_tree("public");
             continue;
         }
-        assert_eq!(before, site.snapshot_tree("public"), "interrupted after {delay_ms} ms");
+        assert_eq!(before, site.snapshot_tree("public"), "{signal} after {delay_ms} ms");
     }
 }
 
