@@ -33,26 +33,25 @@ impl Exporter for CsvExporter {
     ) -> Result<Box<dyn RowWriter + 'a>> {
         let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
         writer.write_record(columns.iter().map(|c| neutralise_formula(&c.name).into_owned()))?;
-        Ok(Box::new(CsvRows { writer, record: Vec::with_capacity(columns.len()) }))
+        Ok(Box::new(CsvRows { writer }))
     }
 }
 
 struct CsvRows<'a> {
     writer: csv::Writer<Box<dyn Write + 'a>>,
-    /// Reused for every row.
-    record: Vec<String>,
 }
 
 impl RowWriter for CsvRows<'_> {
     fn row(&mut self, row: &[Value]) -> Result<()> {
-        self.record.clear();
+        // Field by field: text goes out borrowed, copied only when it
+        // gains its `'`.
         for value in row {
-            self.record.push(match value {
-                Value::Text(s) => neutralise_formula(s).into_owned(),
-                other => other.to_plain(),
-            });
+            match value {
+                Value::Text(s) => self.writer.write_field(neutralise_formula(s).as_bytes())?,
+                other => self.writer.write_field(other.to_plain())?,
+            }
         }
-        self.writer.write_record(&self.record)?;
+        self.writer.write_record(None::<&[u8]>)?;
         Ok(())
     }
 

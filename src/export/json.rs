@@ -31,7 +31,7 @@ impl Serialize for Row<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (column, value) in self.0.iter().zip(self.1) {
-            map.serialize_entry(&column.name, &value.to_json())?;
+            map.serialize_entry(&column.name, value)?;
         }
         map.end()
     }

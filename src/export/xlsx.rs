@@ -163,7 +163,10 @@ impl RowWriter for XlsxRows<'_> {
                     }
                     Value::Int(i) => {
                         sheet.write_number(r, col, *i as f64)?;
-                        i.to_string().len() + 2
+                        // Digits and sign, counted without formatting the number.
+                        i.unsigned_abs().checked_ilog10().map_or(1, |d| d as usize + 1)
+                            + usize::from(*i < 0)
+                            + 2
                     }
                     Value::Float(f) if f.is_finite() => {
                         sheet.write_number(r, col, *f)?;

@@ -96,17 +96,21 @@ impl Value {
             other => other.to_plain(),
         }
     }
+}
 
-    /// The value as JSON: numbers as numbers, dates as ISO 8601 strings.
-    pub fn to_json(&self) -> serde_json::Value {
+/// The value as JSON: numbers as numbers (a non-finite float as null),
+/// dates and timestamps as ISO 8601 strings. Serialised in place, so a JSON
+/// download copies no text.
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Value::Null => serde_json::Value::Null,
-            Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Int(i) => serde_json::Value::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f)
-                .map(serde_json::Value::Number)
-                .unwrap_or(serde_json::Value::Null),
-            other => serde_json::Value::String(other.to_plain()),
+            Value::Null => serializer.serialize_none(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Int(i) => serializer.serialize_i64(*i),
+            Value::Float(f) if f.is_finite() => serializer.serialize_f64(*f),
+            Value::Float(_) => serializer.serialize_none(),
+            Value::Text(s) => serializer.serialize_str(s),
+            other => serializer.serialize_str(&other.to_plain()),
         }
     }
 }
@@ -193,7 +197,8 @@ mod tests {
     fn formats_dates_and_timestamps() {
         assert_eq!(Value::Date(Date(0)).to_plain(), "1970-01-01");
         assert_eq!(Value::Timestamp(90_000_000_000).to_display(), "1970-01-02 01:00 UTC");
-        assert_eq!(Value::Timestamp(0).to_json(), serde_json::json!("1970-01-01T00:00:00Z"));
-        assert_eq!(Value::Int(3).to_json(), serde_json::json!(3));
+        let json = |v: Value| serde_json::to_value(v).unwrap();
+        assert_eq!(json(Value::Timestamp(0)), serde_json::json!("1970-01-01T00:00:00Z"));
+        assert_eq!(json(Value::Int(3)), serde_json::json!(3));
     }
 }

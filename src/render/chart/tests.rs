@@ -12,7 +12,7 @@ fn config(kind: ChartKind, x: &str, y: &[&str]) -> ChartConfig {
 }
 
 /// Monthly active seats and invites, Sep-Nov 2026.
-fn seats() -> ResultTable {
+pub(super) fn seats() -> ResultTable {
     let month = |m| Value::Date(Date::from_ymd(2026, m, 1).unwrap());
     ResultTable {
         columns: vec![
