@@ -49,6 +49,13 @@ pub struct BuildArgs {
     /// Build every other report when one fails; mark the failed ones on their page and exit 1.
     #[arg(long)]
     pub keep_going: bool,
+    /// Publish one view as a site of its own, holding no other organization's data:
+    /// `organization=<id>` or `team=<organization id>/<team>`.
+    #[arg(long, value_name = "FILTER=VALUE")]
+    pub view: Option<String>,
+    /// Print only errors (no progress, no summary line).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `tally check`.

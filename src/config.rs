@@ -59,6 +59,9 @@ pub struct Config {
     /// Tab PDF settings.
     #[serde(default)]
     pub pdf: PdfConfig,
+    /// Views: the dashboard per organization and per team.
+    #[serde(default)]
+    pub views: ViewsConfig,
     /// Per-table load settings, keyed by table name.
     #[serde(default)]
     pub tables: BTreeMap<String, TableConfig>,
@@ -109,6 +112,33 @@ pub struct PdfConfig {
 impl Default for PdfConfig {
     fn default() -> Self {
         PdfConfig { paper: default_paper(), landscape: false, max_rows: default_pdf_rows() }
+    }
+}
+
+/// Which views a build writes (DESIGN.md section 8): the same dashboard
+/// over one organization's or one team's rows, chosen in the page's filter
+/// bar.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewsConfig {
+    /// A view per organization (`organization_id`).
+    #[serde(default = "default_true")]
+    pub organization: bool,
+    /// A view per team within its organization (`team`).
+    #[serde(default = "default_true")]
+    pub team: bool,
+    /// At most this many views (organizations first, then teams, each in id
+    /// order); the build says how many it left out.
+    #[serde(default = "default_max_views")]
+    pub max: usize,
+    /// Tab PDFs for every organization view.
+    #[serde(default = "default_true")]
+    pub pdf: bool,
+}
+
+impl Default for ViewsConfig {
+    fn default() -> Self {
+        ViewsConfig { organization: true, team: true, max: default_max_views(), pdf: true }
     }
 }
 
@@ -279,6 +309,9 @@ fn default_theme() -> String {
 }
 fn default_page_rows() -> usize {
     50
+}
+fn default_max_views() -> usize {
+    500
 }
 fn default_memory_limit() -> String {
     "1GB".into()

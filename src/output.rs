@@ -41,7 +41,8 @@ pub fn check(output: &Path, data_dir: &Path, root: &Path, force: bool) -> Result
 /// Every write of a build goes through here, into the staging folder.
 pub struct Writer {
     root: PathBuf,
-    files: usize,
+    // Views are written from several threads at once.
+    files: std::sync::atomic::AtomicUsize,
 }
 
 impl Writer {
@@ -53,7 +54,7 @@ impl Writer {
             std::fs::remove_dir_all(&staging)
                 .with_context(|| format!("failed to remove stray staging folder `{}`", staging.display()))?;
         }
-        let mut writer = Writer { root: staging, files: 0 };
+        let writer = Writer { root: staging, files: 0.into() };
         // What `check` looks for before it replaces a folder.
         writer.write(
             MARKER_FILE,
@@ -63,7 +64,7 @@ impl Writer {
     }
 
     /// Writes `bytes` to `rel`.
-    pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let mut out = self.create(rel)?;
         out.write_all(bytes)
             .and_then(|()| out.flush())
@@ -71,7 +72,7 @@ impl Writer {
     }
 
     /// Creates `rel` for writing through a buffer.
-    pub fn create(&mut self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>> {
+    pub fn create(&self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>> {
         let path = self.root.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -79,7 +80,7 @@ impl Writer {
         }
         let file =
             std::fs::File::create(&path).with_context(|| format!("failed to create `{}`", path.display()))?;
-        self.files += 1;
+        self.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(std::io::BufWriter::with_capacity(1 << 16, file))
     }
 
@@ -91,7 +92,7 @@ impl Writer {
     /// Swaps the staged site in for `output`; returns the files written.
     pub fn commit(self, output: &Path) -> Result<usize> {
         swap_into_place(&self.root, output)?;
-        Ok(self.files)
+        Ok(self.files.into_inner())
     }
 }
 

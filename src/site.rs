@@ -1,27 +1,36 @@
 //! Orchestration: `Site::new` (config, paths, templates) → `load` (data into
-//! DuckDB, as-of date) → `run` (one query per report, charts) → `write`
-//! (pages, downloads, PDFs, manifest into a staging folder, then swapped into
-//! place). A failed build never touches the previous site.
+//! DuckDB, as-of date, views) → `run` (one query per report, charts) →
+//! `write` (pages, downloads, PDFs, every view, manifest into a staging
+//! folder, then swapped into place). A failed build never touches the
+//! previous site.
 
-use std::collections::BTreeMap;
+mod views;
+
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
-use serde_json::json;
+use duckdb::Connection;
 
-use crate::config::{Config, Display, CACHE_DIR};
-use crate::data::Database;
+use crate::config::{Config, Display, ReportConfig, TabConfig, CACHE_DIR};
+use crate::data::{Database, LoadedTable};
 use crate::date::Date;
 use crate::export::{exporters, ExportMeta, Exporter};
+use crate::manifest::{self, Manifest, ReportEntry, SiteEntry, TabEntry, ViewEntry};
 use crate::output::{self, Writer};
+use crate::progress::Progress;
 use crate::render::chart::{self, ChartJob};
+use crate::render::html::{self, PageRenderer};
 use crate::render::page::{self, HeadlineView};
 use crate::render::pdf::{self, PdfContext};
-use crate::render::templates::{self, BUILTIN_ASSETS};
+use crate::render::templates::BUILTIN_ASSETS;
+use crate::render::view_data;
 use crate::report::{
     bind_params, for_each_row, run_query, run_query_capped, Params, ReportOutput, ResultTable, Value,
 };
+use crate::view::{self, Filter, View, ViewLimits, ViewSet};
 
 /// What `build` and `check` were asked for.
 #[derive(Debug, Clone, Default)]
@@ -39,6 +48,11 @@ pub struct BuildOptions {
     /// Build every other report when one fails, mark the failed ones on
     /// their page, and still fail the build (after writing the site).
     pub keep_going: bool,
+    /// Publish one view as a site of its own: `organization=<id>` or
+    /// `team=<organization id>/<team>`.
+    pub view: Option<String>,
+    /// Print nothing but errors.
+    pub quiet: bool,
 }
 
 /// Rows of a plain table report held in memory; a larger result keeps its
@@ -57,15 +71,26 @@ pub struct Site {
     pub data_dir: PathBuf,
     /// Where the site goes.
     pub output_dir: PathBuf,
-    tera: tera::Tera,
+    pages: PageRenderer,
     db: Option<Database>,
     /// The as-of date, known after `load`.
     pub as_of: Date,
     /// The subscription start, known after `load`.
     pub subscription_start: Date,
+    /// The first day of the data, known after `load`.
+    pub first_day: Date,
+    /// The views to build, known after `load`.
+    pub views: ViewSet,
+    /// The view the whole site is limited to (`--view`).
+    pub scope: Option<View>,
+    /// Each report's SQL, in `config.reports()` order, read by `run`.
+    sqls: Vec<String>,
     timings: Vec<(&'static str, Duration)>,
-    /// Reports that failed under `--keep-going`: (tab, report) -> message.
-    failures: BTreeMap<(String, String), String>,
+    /// Reports that failed under `--keep-going`.
+    failures: Failures,
+    /// Chart cache keys this build uses, for pruning the cache.
+    chart_keys: Mutex<HashSet<String>>,
+    progress: Progress,
 }
 
 /// What a build did, for the summary line.
@@ -75,6 +100,10 @@ pub struct BuildSummary {
     pub tabs: usize,
     /// Reports run.
     pub reports: usize,
+    /// Views written.
+    pub views: usize,
+    /// Views the cap left out.
+    pub views_dropped: usize,
     /// Files written.
     pub files: usize,
     /// The as-of date used.
@@ -85,45 +114,62 @@ pub struct BuildSummary {
     pub failures: Vec<String>,
 }
 
+/// Reports that failed under `--keep-going`: (view folder or empty, tab,
+/// report) -> message.
+pub(crate) type Failures = Mutex<BTreeMap<(String, String, String), String>>;
+
+/// Records a report that failed under `--keep-going`.
+pub(crate) fn record_failure(failures: &Failures, view: &str, r: &ReportRef<'_>, message: String) {
+    lock(failures).insert((view.to_string(), r.tab.id.clone(), r.report.id.clone()), message);
+}
+
+/// One report's place in the site: its tab, its config and its SQL.
+#[derive(Clone, Copy)]
+pub(crate) struct ReportRef<'a> {
+    pub tab: &'a TabConfig,
+    pub report: &'a ReportConfig,
+    pub sql: &'a str,
+}
+
 impl Site {
     /// Reads the config and templates and resolves the paths.
     pub fn new(options: &BuildOptions) -> Result<Site> {
         let (config, root) = Config::from_file(&options.config)?;
         let data_dir = options.data_dir.clone().unwrap_or_else(|| root.join(&config.data_dir));
         let output_dir = options.output_dir.clone().unwrap_or_else(|| root.join(&config.output_dir));
-        let theme_dir = if config.theme == "default" {
-            None
-        } else {
-            let dir = root.join("themes").join(&config.theme);
-            if !dir.is_dir() {
-                bail!(
-                    "key `theme`: theme `{}` not found (expected folder `{}`)",
-                    config.theme,
-                    dir.display()
-                );
-            }
-            Some(dir)
-        };
-        let tera = templates::load_templates(theme_dir.as_deref(), &root)?;
+        let pages = PageRenderer::new(&config, &root)?;
         Ok(Site {
             config,
             root,
             data_dir,
             output_dir,
-            tera,
+            pages,
             db: None,
             as_of: Date(0),
             subscription_start: Date(0),
+            first_day: Date(0),
+            views: ViewSet::default(),
+            scope: None,
+            sqls: Vec::new(),
             timings: Vec::new(),
-            failures: BTreeMap::new(),
+            failures: Mutex::new(BTreeMap::new()),
+            chart_keys: Mutex::new(HashSet::new()),
+            progress: Progress::for_stderr(options.quiet),
         })
+    }
+
+    /// Replaces how progress is shown (tests and library callers).
+    pub fn set_progress(&mut self, progress: Progress) {
+        self.progress = progress;
     }
 
     /// Loads the exports and settles the as-of date: `--as-of`, else the
     /// config's `as_of`, else the latest stamp in the data. Rows after it are
-    /// dropped.
-    pub fn load(&mut self, as_of_override: Option<Date>) -> Result<()> {
+    /// dropped. With a `view` selector, every table is then cut to that view
+    /// (the as-of date and subscription start stay those of the whole data).
+    pub fn load(&mut self, as_of_override: Option<Date>, view: Option<&str>) -> Result<()> {
         let start = Instant::now();
+        self.progress.start("load", 1, "data dir");
         let mut db = Database::open(&self.config, &self.root)?;
         db.load(&self.config, &self.data_dir)?;
         let window = db.data_window(&self.config)?;
@@ -135,15 +181,53 @@ impl Site {
         };
         self.subscription_start =
             self.config.subscription_start.or(window.map(|(lo, _)| lo)).unwrap_or(self.as_of.year_start());
+        self.first_day = window.map(|(lo, _)| lo).unwrap_or(self.as_of).min(self.as_of);
         db.cut_at(&self.config, self.as_of)?;
-        bind_params(&db.conn, &Params { as_of: self.as_of, subscription_start: self.subscription_start })?;
+        prepare_connection(&db.conn, &self.params())?;
+
+        let every = ViewLimits { organizations: true, teams: true, max: usize::MAX };
+        if let Some(selector) = view {
+            let scope = find_view(&db, selector, every)?;
+            cut_to_view(&db, &scope)?;
+            self.scope = Some(scope);
+        }
+        let limits = ViewLimits {
+            // A site of one organization has no other organization to pick,
+            // and a site of one team no other view at all.
+            organizations: self.config.views.organization && self.scope.is_none(),
+            teams: self.config.views.team && self.scope.as_ref().is_none_or(|s| s.filter == Filter::Organization),
+            max: self.config.views.max,
+        };
+        self.views = view::discover(&db.conn, &db.tables, limits)?;
+        if self.views.dropped > 0 {
+            self.progress.warn(&format!(
+                "{} of {} views left out by the cap (key `views.max` = {}): organizations come first, then teams",
+                self.views.dropped,
+                self.views.dropped + self.views.views.len(),
+                self.config.views.max
+            ));
+        }
         self.db = Some(db);
+        self.progress.finish();
         self.timings.push(("load", start.elapsed()));
         Ok(())
     }
 
+    fn params(&self) -> Params {
+        Params { as_of: self.as_of, subscription_start: self.subscription_start }
+    }
+
     fn db(&self) -> Result<&Database> {
         self.db.as_ref().ok_or_else(|| anyhow!("the data is not loaded"))
+    }
+
+    /// The reports with their SQL, in order (after `run` read it).
+    pub(crate) fn report_refs(&self) -> Vec<ReportRef<'_>> {
+        self.config
+            .reports()
+            .zip(&self.sqls)
+            .map(|((tab, report), sql)| ReportRef { tab, report, sql })
+            .collect()
     }
 
     /// Prepares every query and checks the chart columns, running nothing
@@ -177,110 +261,109 @@ impl Site {
     /// `keep_going`, a failing report is recorded and left empty.
     pub fn run(&mut self, keep_going: bool) -> Result<Vec<ReportOutput>> {
         let start = Instant::now();
+        self.sqls =
+            self.config.reports().map(|(_, report)| report.load_sql(&self.root)).collect::<Result<_>>()?;
+        let total = self.sqls.len() as u64;
+        self.progress.start("queries", total, "reports");
         let db = self.db()?;
         let mut outputs = Vec::new();
-        let mut failures = BTreeMap::new();
-        for (tab, report) in self.config.reports() {
-            let sql = report.load_sql(&self.root)?;
-            // A plain table needs only its first rows on the page and in the
-            // PDF; beyond HOLD_ROWS its downloads stream from a second run.
-            // Charts, numbers and headlines (the last row) need every row.
-            let keep = if report.display == Display::Table && report.chart.is_none() && !report.headline {
-                HOLD_ROWS.max(self.config.page_rows).max(self.config.pdf.max_rows)
-            } else {
-                usize::MAX
-            };
-            let result = run_query_capped(&db.conn, &sql, keep)
-                .map_err(|e| {
-                    let message = db.explain(&e.to_string());
-                    anyhow!("failed to run query for tab `{}`, report `{}`: {message}", tab.id, report.id)
-                })
-                .and_then(|(table, total)| {
-                    if let Some(chart) = &report.chart {
-                        chart::check_columns(chart, &table.columns)
-                            .with_context(|| format!("tab `{}`, report `{}`", tab.id, report.id))?;
-                    }
-                    Ok((table, total))
-                });
+        for r in self.report_refs() {
+            self.progress.message(&format!("{}/{}", r.tab.id, r.report.id));
+            let result = run_report(&db.conn, &r, &self.config).map_err(|e| {
+                anyhow!("failed to run query for tab `{}`, report `{}`: {}", r.tab.id, r.report.id, db.explain(&e.to_string()))
+            });
             let (table, total_rows) = match result {
                 Ok(result) => result,
                 Err(e) if keep_going => {
-                    failures.insert((tab.id.clone(), report.id.clone()), format!("{e:#}"));
+                    record_failure(&self.failures, "", &r, format!("{e:#}"));
                     (ResultTable::default(), 0)
                 }
                 Err(e) => return Err(e),
             };
             outputs.push(ReportOutput {
-                tab: tab.clone(),
-                report: report.clone(),
-                sql,
+                tab: r.tab.clone(),
+                report: r.report.clone(),
+                sql: r.sql.to_string(),
                 table,
                 total_rows,
                 chart: None,
             });
+            self.progress.advance(1);
         }
-        self.failures = failures;
+        self.progress.finish();
         self.timings.push(("queries", start.elapsed()));
 
         let start = Instant::now();
         let mut jobs = Vec::new();
         let mut owners = Vec::new();
         for (i, output) in outputs.iter().enumerate() {
-            if self.failures.contains_key(&(output.tab.id.clone(), output.report.id.clone())) {
+            if self.failed("", &output.tab.id, &output.report.id) {
                 continue;
             }
-            if let Some(chart) = &output.report.chart {
-                let option = chart::build_option(chart, &output.table).with_context(|| {
-                    format!(
-                        "failed to build the chart of tab `{}`, report `{}`",
-                        output.tab.id, output.report.id
-                    )
-                })?;
-                jobs.push(ChartJob {
-                    key: format!("{}/{}", output.tab.id, output.report.id),
-                    option_json: serde_json::to_string(&option)?,
-                    width: chart.width,
-                    height: chart.height,
-                });
+            if let Some(job) = chart_job(output, "")? {
+                jobs.push(job);
                 owners.push(i);
             }
         }
-        let cache_dir = self.root.join(CACHE_DIR).join("charts");
-        let rendered = chart::render_charts(&jobs, Some(&cache_dir))?;
-        // Keep the cache to this build's charts, so it never grows without bound.
-        chart::prune_cache(&cache_dir, &jobs)?;
+        self.progress.start("charts", jobs.len() as u64, "charts");
+        let rendered = self.render_charts(&jobs)?;
         for (i, chart) in owners.into_iter().zip(rendered) {
             if !chart.svg.is_empty() {
                 outputs[i].chart = Some(chart);
             }
         }
+        self.progress.finish();
         self.timings.push(("charts", start.elapsed()));
         Ok(outputs)
     }
 
+    /// Renders charts through the cache, remembering their keys so the
+    /// cache can be pruned to this build at the end.
+    pub(crate) fn render_charts(&self, jobs: &[ChartJob]) -> Result<Vec<crate::report::RenderedChart>> {
+        let rendered = chart::render_charts(jobs, Some(&self.root.join(CACHE_DIR).join("charts")))?;
+        lock(&self.chart_keys).extend(jobs.iter().map(ChartJob::cache_key));
+        Ok(rendered)
+    }
+
+    fn failed(&self, view: &str, tab: &str, report: &str) -> bool {
+        lock(&self.failures).contains_key(&(view.to_string(), tab.to_string(), report.to_string()))
+    }
+
+    fn failure(&self, view: &str, tab: &str, report: &str) -> Option<String> {
+        lock(&self.failures).get(&(view.to_string(), tab.to_string(), report.to_string())).cloned()
+    }
+
     /// Writes the whole site into a staging folder and swaps it into place.
-    pub fn write(&mut self, outputs: &[ReportOutput], force: bool) -> Result<BuildSummary> {
+    pub fn write(&mut self, outputs: &[ReportOutput], keep_going: bool) -> Result<BuildSummary> {
         let start = Instant::now();
-        output::check(&self.output_dir, &self.data_dir, &self.root, force)?;
-        let mut writer = Writer::stage(&self.output_dir)?;
-        if let Err(e) = self.write_all(&mut writer, outputs) {
-            writer.abandon();
-            return Err(e);
-        }
+        let writer = Writer::stage(&self.output_dir)?;
+        let views = match self.write_all(&writer, outputs, keep_going) {
+            Ok(views) => views,
+            Err(e) => {
+                writer.abandon();
+                return Err(e);
+            }
+        };
         let files = writer.commit(&self.output_dir)?;
+        self.progress.finish();
         self.timings.push(("write", start.elapsed()));
+        let failures = lock(&self.failures)
+            .iter()
+            .map(|((v, t, r), e)| if v.is_empty() { format!("{t}/{r}: {e}") } else { format!("{v}{t}/{r}: {e}") })
+            .collect();
         Ok(BuildSummary {
             tabs: self.config.tabs.len(),
             reports: outputs.len(),
+            views,
+            views_dropped: self.views.dropped,
             files,
             as_of: self.as_of,
             timings: self.timings.clone(),
-            failures: self.failures.iter().map(|((t, r), e)| format!("{t}/{r}: {e}")).collect(),
+            failures,
         })
     }
 
-    fn write_all(&self, writer: &mut Writer, outputs: &[ReportOutput]) -> Result<()> {
-        let site = page::site_view(&self.config, self.as_of);
+    fn write_all(&self, writer: &Writer, outputs: &[ReportOutput], keep_going: bool) -> Result<usize> {
         for (name, bytes) in BUILTIN_ASSETS {
             writer.write(&format!("assets/{name}"), bytes)?;
         }
@@ -294,87 +377,109 @@ impl Site {
         // written here: lay them out on another core meanwhile. (One thread
         // per core measured no faster: typst already spreads its work.)
         let (config, as_of, tabs) = (&self.config, self.as_of, &by_tab);
+        let scope = self.scope.as_ref().map(|v| v.label.as_str());
         let pdf_cache = self.root.join(CACHE_DIR).join("pdf");
         let pdf_cache = pdf_cache.as_path();
-        std::thread::scope(|scope| {
-            let pdfs = scope.spawn(move || {
+        let mut pdf_keys = HashSet::new();
+        let manifest_tabs = std::thread::scope(|scope_| {
+            let pdfs = scope_.spawn(move || {
                 (config.tabs.iter().zip(tabs))
                     .map(|(tab, reports)| {
-                        pdf::render_tab_pdf_cached(&PdfContext { config, tab, as_of, reports }, pdf_cache)
+                        let ctx = PdfContext { config, tab, as_of, reports, view: scope };
+                        pdf::render_tab_pdf_cached(&ctx, pdf_cache)
                             .with_context(|| format!("failed to make the PDF of tab `{}`", tab.id))
                     })
                     .collect::<Vec<_>>()
             });
             // Join before acting on an error here: an unjoined thread that
             // panicked would make the scope panic over this error.
-            let pages = self.write_pages(writer, &site, &by_tab);
+            let pages = self.write_pages(writer, &by_tab);
             let pdfs = pdfs.join();
-            pages?;
+            let manifest_tabs = pages?;
             let pdfs = pdfs.map_err(|_| anyhow!("laying out the tab PDFs panicked"))?;
-            let mut keys = std::collections::HashSet::new();
             for (tab, pdf) in config.tabs.iter().zip(pdfs) {
                 let (bytes, key) = pdf?;
                 writer.write(&format!("{}/{}", tab.id, page::tab_pdf_name(tab)), &bytes)?;
-                keys.insert(key);
+                pdf_keys.insert(key);
             }
-            // Keep the cache to this build's PDFs, as the chart cache is kept.
-            pdf::prune_cache(pdf_cache, &keys)?;
-            Ok(())
-        })
+            Ok::<_, anyhow::Error>(manifest_tabs)
+        })?;
+
+        let built = views::write_views(self, writer, keep_going)?;
+        pdf_keys.extend(built.pdf_keys);
+        writer.write("views/index.js", &html::filter_script(&self.filter_model(&built.entries))?)?;
+
+        // Keep the caches to this build's charts and PDFs, so they never
+        // grow without bound.
+        chart::prune_cache_keys(&self.root.join(CACHE_DIR).join("charts"), &lock(&self.chart_keys))?;
+        pdf::prune_cache(pdf_cache, &pdf_keys)?;
+
+        let manifest = Manifest {
+            tally_version: env!("CARGO_PKG_VERSION").into(),
+            format_version: manifest::FORMAT_VERSION,
+            site: SiteEntry { title: self.config.title.clone(), description: self.config.description.clone() },
+            as_of: self.as_of.to_string(),
+            subscription_start: self.subscription_start.to_string(),
+            scope: self.scope.as_ref().map(|v| view_entry(v, false)),
+            tabs: manifest_tabs,
+            views_dropped: self.views.dropped,
+            views: built.entries,
+        };
+        let mut bytes = serde_json::to_vec_pretty(&manifest)?;
+        bytes.push(b'\n');
+        writer.write("api/index.json", &bytes)?;
+        Ok(manifest.views.len())
     }
 
-    /// Every page, download and chart image, and the manifest.
-    fn write_pages(
-        &self,
-        writer: &mut Writer,
-        site: &page::SiteView,
-        by_tab: &[Vec<&ReportOutput>],
-    ) -> Result<()> {
+    /// What the filter bar offers: the views, grouped by organization, and
+    /// the months of the data.
+    fn filter_model(&self, entries: &[ViewEntry]) -> html::FilterModel {
+        let built: HashSet<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+        let views: Vec<&View> = self.views.views.iter().filter(|v| built.contains(v.path().as_str())).collect();
+        html::FilterModel::new(&views, self.scope.as_ref(), self.first_day, self.as_of)
+    }
+
+    /// Every page, download and chart image of the whole-site view; returns
+    /// the manifest's tabs.
+    fn write_pages(&self, writer: &Writer, by_tab: &[Vec<&ReportOutput>]) -> Result<Vec<TabEntry>> {
         // Spill files live with the cache, on disk beside the site.
         let formats = exporters(&self.root.join(CACHE_DIR).join("xlsx"));
+        let db = self.db()?;
+        let tables = &db.tables;
+        let site = self.page_site();
         let mut headlines = Vec::new();
         let mut manifest_tabs = Vec::new();
         for (tab, tab_outputs) in self.config.tabs.iter().zip(by_tab) {
-            let mut manifest_reports = Vec::new();
-            let mut views = Vec::new();
+            let mut entries = Vec::new();
+            let mut cards = Vec::new();
             for output in tab_outputs {
                 let report = &output.report;
-                if let Some(error) = self.failures.get(&(tab.id.clone(), report.id.clone())) {
-                    manifest_reports.push(manifest_entry(output, serde_json::Map::new(), Some(error)));
-                    let mut view = page::report_view(output, self.config.page_rows);
-                    view.error = Some(error.clone());
-                    view.files.clear();
-                    views.push(view);
+                let mut card = page::report_view(output, self.config.page_rows);
+                card.range_column = view_data::range_column(output);
+                card.range_x = view_data::chart_x(output);
+                if let Some(error) = self.failure("", &tab.id, &report.id) {
+                    entries.push(report_entry(output, BTreeMap::new(), Some(error.clone())));
+                    card.error = Some(error);
+                    card.files.clear();
+                    cards.push(card);
                     continue;
                 }
-                let meta = ExportMeta {
-                    tab: &tab.id,
-                    report: &report.id,
-                    title: &report.title,
-                    description: &report.description,
-                    as_of: self.as_of,
-                    chart: report.chart.as_ref(),
-                };
-                let mut files = serde_json::Map::new();
-                self.write_downloads(writer, &formats, &meta, output).with_context(|| {
-                    format!("failed to write the downloads of tab `{}`, report `{}`", tab.id, report.id)
-                })?;
-                for format in &formats {
-                    let name = format!("{}/{}.{}", tab.id, report.id, format.extension());
-                    files.insert(format.extension().into(), json!(name));
-                }
+                let prefix = "";
+                write_downloads(writer, &formats, prefix, self.as_of, output, &db.conn)
+                    .with_context(|| format!("failed to write the downloads of tab `{}`, report `{}`", tab.id, report.id))?;
+                let mut files = download_files(prefix, output);
                 if let Some(chart) = &output.chart {
-                    let svg = format!("{}/{}.svg", tab.id, report.id);
-                    let png = format!("{}/{}.png", tab.id, report.id);
-                    writer.write(&svg, chart.svg.as_bytes())?;
-                    writer.write(&png, &chart.png)?;
-                    files.insert("svg".into(), json!(svg));
-                    files.insert("png".into(), json!(png));
+                    writer.write(&files["svg"], chart.svg.as_bytes())?;
+                    writer.write(&files["png"], &chart.png)?;
+                } else {
+                    files.remove("svg");
+                    files.remove("png");
                 }
-                manifest_reports.push(manifest_entry(output, files, None));
+                entries.push(report_entry(output, files, None));
                 if report.headline {
                     if let Some(number) = page::headline_number(report, &output.table) {
                         headlines.push(HeadlineView {
+                            id: format!("{}--{}", tab.id, report.id),
                             title: report.title.clone(),
                             tab_title: tab.title.clone(),
                             href: format!("{}/index.html#{}", tab.id, report.id),
@@ -382,113 +487,75 @@ impl Site {
                         });
                     }
                 }
-                views.push(page::report_view(output, self.config.page_rows));
+                cards.push(card);
             }
-
-            let pdf_name = page::tab_pdf_name(tab);
-
-            let mut context = tera::Context::new();
-            context.insert("site", site);
-            context.insert("root", "../");
-            context.insert("current_tab", &tab.id);
-            context.insert("tab", tab);
-            context.insert("pdf", &pdf_name);
-            context.insert("has_charts", &views.iter().any(|v| v.chart.is_some()));
-            context.insert("reports", &views);
-            let html = self.render("tab.html", &context)?;
+            let team_note = self.team_note(tab, tab_outputs, tables);
+            let html = self.pages.tab(&site, tab, &cards, team_note.as_deref())?;
             writer.write(&format!("{}/index.html", tab.id), html.as_bytes())?;
-
-            manifest_tabs.push(json!({
-                "id": tab.id,
-                "title": tab.title,
-                "description": tab.description,
-                "href": format!("{}/index.html", tab.id),
-                "pdf": format!("{}/{pdf_name}", tab.id),
-                "reports": manifest_reports,
-            }));
-        }
-
-        let mut context = tera::Context::new();
-        context.insert("site", site);
-        context.insert("root", "");
-        context.insert("current_tab", "");
-        context.insert("headlines", &headlines);
-        let html = self.render("index.html", &context)?;
-        writer.write("index.html", html.as_bytes())?;
-
-        let manifest = json!({
-            "site": {"title": self.config.title, "description": self.config.description},
-            "as_of": self.as_of.to_string(),
-            "subscription_start": self.subscription_start.to_string(),
-            "tabs": manifest_tabs,
-        });
-        let mut bytes = serde_json::to_vec_pretty(&manifest)?;
-        bytes.push(b'\n');
-        writer.write("api/index.json", &bytes)?;
-        Ok(())
-    }
-
-    /// A report's CSV, XLSX and JSON, written together in one pass over its
-    /// rows: from memory, or for a result too large to hold, from a second
-    /// run of its query.
-    fn write_downloads(
-        &self,
-        writer: &mut Writer,
-        formats: &[Box<dyn Exporter + Send + Sync>],
-        meta: &ExportMeta<'_>,
-        output: &ReportOutput,
-    ) -> Result<()> {
-        let columns = &output.table.columns;
-        let mut sinks = Vec::with_capacity(formats.len());
-        for format in formats {
-            let out = writer.create(&format!("{}/{}.{}", meta.tab, meta.report, format.extension()))?;
-            sinks.push(format.start(meta, columns, Box::new(out))?);
-        }
-        let mut each = |row: &[Value]| sinks.iter_mut().try_for_each(|sink| sink.row(row));
-        if output.is_partial() {
-            // The same query on the same data: the same columns and, unless
-            // the SQL is random or unordered, the same rows (a log wants an
-            // ORDER BY anyway). Check what can be checked.
-            let db = self.db()?;
-            let mut streamed = 0;
-            let mut write_error = None;
-            let result = for_each_row(&db.conn, &output.sql, |got, row| {
-                if streamed == 0 && got != columns.as_slice() {
-                    bail!("the second run returned other columns than the first");
-                }
-                streamed += 1;
-                each(row).map_err(|e| {
-                    write_error = Some(e);
-                    anyhow!("write failed")
-                })
+            manifest_tabs.push(TabEntry {
+                id: tab.id.clone(),
+                title: tab.title.clone(),
+                description: tab.description.clone(),
+                notes: tab.notes.clone(),
+                href: format!("{}/index.html", tab.id),
+                pdf: format!("{}/{}", tab.id, page::tab_pdf_name(tab)),
+                reports: entries,
             });
-            if let Some(e) = write_error {
-                return Err(e);
-            }
-            result.map_err(|e| {
-                anyhow!("failed to run the query again to stream its rows: {}", db.explain(&e.to_string()))
-            })?;
-            if streamed != output.total_rows {
-                bail!(
-                    "the query gave {} rows, then {streamed} when run again to stream them; \
-                     a report over {HOLD_ROWS} rows runs twice, so its SQL must give the same rows each time",
-                    output.total_rows
-                );
-            }
-        } else {
-            output.table.rows.iter().try_for_each(|row| each(row))?;
         }
-        sinks.into_iter().try_for_each(|sink| sink.finish())
+        let html = self.pages.index(&site, &headlines)?;
+        writer.write("index.html", html.as_bytes())?;
+        Ok(manifest_tabs)
     }
 
-    fn render(&self, template: &str, context: &tera::Context) -> Result<String> {
-        self.tera
-            .render(template, context)
-            .map_err(|e| anyhow!("failed to render template `{template}`: {}", templates::error_chain(&e)))
+    /// The page model's site part, with the filter bar when there is
+    /// anything to filter.
+    fn page_site(&self) -> page::SiteView {
+        let mut site = page::site_view(&self.config, self.as_of);
+        site.scope = self.scope.as_ref().map(|v| match &v.team {
+            Some(team) => format!("{team} ({})", v.organization_label),
+            None => v.label.clone(),
+        });
+        site
+    }
+
+    /// The tab's note for team views: which of its reports read tables
+    /// that hold no team (entity counts, say), and so show the whole
+    /// organization.
+    fn team_note(&self, tab: &TabConfig, outputs: &[&ReportOutput], tables: &[LoadedTable]) -> Option<String> {
+        let team_views = self.views.views.iter().any(|v| v.filter == Filter::Team)
+            || self.scope.as_ref().is_some_and(|v| v.filter == Filter::Team);
+        if !team_views {
+            return None;
+        }
+        let mut reports = Vec::new();
+        let mut names = std::collections::BTreeSet::new();
+        for output in outputs {
+            let whole_org: Vec<&str> = view::tables_read(&output.sql, tables)
+                .into_iter()
+                .filter(|name| {
+                    tables.iter().find(|t| t.name == *name).is_some_and(|t| {
+                        view::coverage(t, tables, Filter::Team) == view::Coverage::OrganizationOnly
+                    })
+                })
+                .collect();
+            if !whole_org.is_empty() {
+                reports.push(output.report.title.clone());
+                names.extend(whole_org);
+            }
+        }
+        if reports.is_empty() {
+            return None;
+        }
+        let _ = tab;
+        Some(format!(
+            "A team view cannot narrow {} (no team or user in the export), so {} show the whole organization.",
+            names.into_iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+            if reports.len() == 1 { format!("“{}”", reports[0]) } else { format!("{} reports", reports.len()) }
+        ))
     }
 
     /// Copies the theme's and the site's `static/` folders into `assets/`.
-    fn copy_static(&self, writer: &mut Writer) -> Result<()> {
+    fn copy_static(&self, writer: &Writer) -> Result<()> {
         let mut dirs = Vec::new();
         if self.config.theme != "default" {
             dirs.push(self.root.join("themes").join(&self.config.theme).join("static"));
@@ -514,27 +581,195 @@ impl Site {
     }
 }
 
+/// Locks a mutex, carrying on with the data if a thread panicked holding it
+/// (the panic itself is reported where the thread is joined).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Defines the report parameters (and everything else a report's SQL may
+/// use) on a connection: the view builder prepares each of its own.
+pub(crate) fn prepare_connection(conn: &Connection, params: &Params) -> Result<()> {
+    bind_params(conn, params)
+}
+
+/// Runs one report's query on `conn`: every row of a chart, number or
+/// headline, the first `HOLD_ROWS` of a plain table (and how many there
+/// are), checking the chart's columns. The error is DuckDB's message alone.
+pub(crate) fn run_report(conn: &Connection, r: &ReportRef<'_>, config: &Config) -> Result<(ResultTable, usize)> {
+    let report = r.report;
+    // A plain table needs only its first rows on the page and in the PDF;
+    // beyond HOLD_ROWS its downloads stream from a second run. Charts,
+    // numbers and headlines (the last row) need every row.
+    let keep = if report.display == Display::Table && report.chart.is_none() && !report.headline {
+        HOLD_ROWS.max(config.page_rows).max(config.pdf.max_rows)
+    } else {
+        usize::MAX
+    };
+    let (table, total) = run_query_capped(conn, r.sql, keep)?;
+    if let Some(chart) = &report.chart {
+        chart::check_columns(chart, &table.columns)?;
+    }
+    Ok((table, total))
+}
+
+/// The chart job of a report's result, if it has a chart; `prefix` is the
+/// view's folder (empty for the whole site), to name the job in errors.
+pub(crate) fn chart_job(output: &ReportOutput, prefix: &str) -> Result<Option<ChartJob>> {
+    let Some(chart) = &output.report.chart else { return Ok(None) };
+    let option = chart::build_option(chart, &output.table).with_context(|| {
+        format!("failed to build the chart of {prefix}tab `{}`, report `{}`", output.tab.id, output.report.id)
+    })?;
+    Ok(Some(ChartJob {
+        key: format!("{prefix}{}/{}", output.tab.id, output.report.id),
+        option_json: serde_json::to_string(&option)?,
+        width: chart.width,
+        height: chart.height,
+    }))
+}
+
+/// The download files of a report under `prefix` (a view's folder, or empty
+/// for the whole site), by format, from the site root.
+pub(crate) fn download_files(prefix: &str, output: &ReportOutput) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    for ext in ["csv", "xlsx", "json", "svg", "png"] {
+        files.insert(ext.to_string(), format!("{prefix}{}/{}.{ext}", output.tab.id, output.report.id));
+    }
+    files
+}
+
+/// A report's CSV, XLSX and JSON under `prefix`, written together in one
+/// pass over its rows: from memory, or for a result too large to hold, from
+/// a second run of its query on `conn` (which must see the same tables).
+pub(crate) fn write_downloads(
+    writer: &Writer,
+    formats: &[Box<dyn Exporter + Send + Sync>],
+    prefix: &str,
+    as_of: Date,
+    output: &ReportOutput,
+    conn: &Connection,
+) -> Result<()> {
+    let report = &output.report;
+    let meta = ExportMeta {
+        tab: &output.tab.id,
+        report: &report.id,
+        title: &report.title,
+        description: &report.description,
+        as_of,
+        chart: report.chart.as_ref(),
+    };
+    let columns = &output.table.columns;
+    let mut sinks = Vec::with_capacity(formats.len());
+    for format in formats {
+        let out = writer.create(&format!("{prefix}{}/{}.{}", meta.tab, meta.report, format.extension()))?;
+        sinks.push(format.start(&meta, columns, Box::new(out))?);
+    }
+    let mut each = |row: &[Value]| sinks.iter_mut().try_for_each(|sink| sink.row(row));
+    if output.is_partial() {
+        // The same query on the same data: the same columns and, unless
+        // the SQL is random or unordered, the same rows (a log wants an
+        // ORDER BY anyway). Check what can be checked.
+        let mut streamed = 0;
+        let mut write_error = None;
+        let result = for_each_row(conn, &output.sql, |got, row| {
+            if streamed == 0 && got != columns.as_slice() {
+                bail!("the second run returned other columns than the first");
+            }
+            streamed += 1;
+            each(row).map_err(|e| {
+                write_error = Some(e);
+                anyhow!("write failed")
+            })
+        });
+        if let Some(e) = write_error {
+            return Err(e);
+        }
+        result.map_err(|e| anyhow!("failed to run the query again to stream its rows: {e}"))?;
+        if streamed != output.total_rows {
+            bail!(
+                "the query gave {} rows, then {streamed} when run again to stream them; \
+                 a report over {HOLD_ROWS} rows runs twice, so its SQL must give the same rows each time",
+                output.total_rows
+            );
+        }
+    } else {
+        output.table.rows.iter().try_for_each(|row| each(row))?;
+    }
+    sinks.into_iter().try_for_each(|sink| sink.finish())
+}
+
 /// A report's entry in `api/index.json`. A report that failed under
 /// `--keep-going` has an empty table, no files and its error.
-fn manifest_entry(
-    output: &ReportOutput,
-    files: serde_json::Map<String, serde_json::Value>,
-    error: Option<&str>,
-) -> serde_json::Value {
+fn report_entry(output: &ReportOutput, files: BTreeMap<String, String>, error: Option<String>) -> ReportEntry {
     let report = &output.report;
-    let mut entry = json!({
-        "id": report.id,
-        "title": report.title,
-        "description": report.description,
-        "display": report.display,
-        "columns": output.table.columns,
-        "rows": output.total_rows,
-        "files": files,
-    });
-    if let Some(error) = error {
-        entry["error"] = json!(error);
+    ReportEntry {
+        id: report.id.clone(),
+        title: report.title.clone(),
+        description: report.description.clone(),
+        display: match report.display {
+            Display::Table => "table",
+            Display::Number => "number",
+            Display::Chart => "chart",
+        }
+        .into(),
+        columns: output.table.columns.clone(),
+        rows: output.total_rows,
+        files,
+        error,
     }
-    entry
+}
+
+/// A view's entry in `api/index.json`.
+pub(crate) fn view_entry(view: &View, pdf: bool) -> ViewEntry {
+    ViewEntry {
+        filter: view.filter.as_str().into(),
+        value: view.value(),
+        label: view.label.clone(),
+        path: view.path(),
+        organization: view.organization.clone(),
+        pdf,
+    }
+}
+
+/// The view `--view` names, among every view the data holds.
+fn find_view(db: &Database, selector: &str, every: ViewLimits) -> Result<View> {
+    let (filter, organization, team) = view::parse_selector(selector)?;
+    let all = view::discover(&db.conn, &db.tables, every)?;
+    let found = all.views.iter().find(|v| v.filter == filter && v.organization == organization && v.team == team);
+    match found {
+        Some(view) => Ok(view.clone()),
+        None => {
+            let known: Vec<String> =
+                all.views.iter().filter(|v| v.filter == filter).take(12).map(View::value).collect();
+            bail!(
+                "`--view {selector}`: the data has no such {}; it has: {}",
+                filter.as_str(),
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )
+        }
+    }
+}
+
+/// Cuts every table that names an organization (and, for a team, a team or
+/// user) down to `view`'s rows, in place, so nothing built afterwards can
+/// hold another organization's data.
+fn cut_to_view(db: &Database, scope: &View) -> Result<()> {
+    const SCHEMA: &str = "tally_scope";
+    for statement in view::filter_statements(scope, &db.tables, "main", SCHEMA) {
+        db.conn.execute_batch(&statement).map_err(|e| anyhow!("failed to cut the data to the view: {e}"))?;
+    }
+    for table in &db.tables {
+        if view::coverage(table, &db.tables, scope.filter) == view::Coverage::Unfiltered {
+            continue;
+        }
+        let name = crate::data::ident(&table.name);
+        db.conn
+            .execute_batch(&format!("CREATE OR REPLACE TABLE main.{name} AS SELECT * FROM {SCHEMA}.{name}"))
+            .map_err(|e| anyhow!("failed to cut table `{}` to the view: {e}", table.name))?;
+    }
+    db.conn
+        .execute_batch(&format!("DROP SCHEMA {SCHEMA} CASCADE"))
+        .map_err(|e| anyhow!("failed to cut the data to the view: {e}"))
 }
 
 /// Runs a whole build.
@@ -542,9 +777,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
     let mut site = Site::new(options)?;
     let _lock = output::lock_site(&site.root)?;
     output::restore_interrupted_swap(&site.output_dir)?;
-    site.load(options.as_of)?;
+    // Refuse a wrong output folder before any work is done.
+    output::check(&site.output_dir, &site.data_dir, &site.root, options.force)?;
+    site.load(options.as_of, options.view.as_deref())?;
     let outputs = site.run(options.keep_going)?;
-    let summary = site.write(&outputs, options.force)?;
+    let summary = site.write(&outputs, options.keep_going)?;
     if !summary.failures.is_empty() {
         bail!(
             "{} report(s) failed; the site was written with them marked:\n  {}",
@@ -558,7 +795,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
 /// Loads the data and prepares every query; writes nothing.
 pub fn check(options: &BuildOptions) -> Result<(usize, Date)> {
     let mut site = Site::new(options)?;
-    site.load(options.as_of)?;
+    site.load(options.as_of, options.view.as_deref())?;
     let count = site.check()?;
     Ok((count, site.as_of))
 }

@@ -12,13 +12,23 @@ pub fn run(args: BuildArgs) -> anyhow::Result<()> {
         as_of: args.as_of,
         force: args.force,
         keep_going: args.keep_going,
+        view: args.view,
+        quiet: args.quiet,
     };
     let summary = site::build(&options)?;
+    if options.quiet {
+        return Ok(());
+    }
     let total: f64 = summary.timings.iter().map(|(_, d)| d.as_secs_f64()).sum();
     let phases: Vec<String> =
         summary.timings.iter().map(|(name, d)| format!("{name} {:.2} s", d.as_secs_f64())).collect();
+    let views = match (summary.views, summary.views_dropped) {
+        (0, 0) => String::new(),
+        (n, 0) => format!("{}, ", count(n, "view")),
+        (n, dropped) => format!("{} ({dropped} left out by `views.max`), ", count(n, "view")),
+    };
     println!(
-        "Built {}, {}, {} as of {} in {:.2} s ({})",
+        "Built {}, {}, {views}{} as of {} in {:.2} s ({})",
         count(summary.tabs, "tab"),
         count(summary.reports, "report"),
         count(summary.files, "file"),

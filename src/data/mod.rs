@@ -78,15 +78,7 @@ impl Database {
     /// DuckDB's error message for the user. Out of memory, DuckDB advises
     /// SQL `SET` commands; tally's user changes `site.toml` instead.
     pub fn explain(&self, message: &str) -> String {
-        if message.contains("Out of Memory Error") {
-            let first = message.lines().next().unwrap_or(message);
-            format!(
-                "{first}\n  hint: raise `duckdb.memory_limit` in site.toml (now {}) or lower `duckdb.threads`",
-                self.memory_limit
-            )
-        } else {
-            first_lines(message, 6)
-        }
+        explain(message, &self.memory_limit)
     }
 
     /// Loads every source, checking that the tables the config requires are there.
@@ -313,6 +305,20 @@ impl Database {
             }
         }
         Ok(())
+    }
+}
+
+/// DuckDB's error message for the user, under `memory_limit`: out of
+/// memory, DuckDB advises SQL `SET` commands; tally's user changes
+/// `site.toml` instead.
+pub fn explain(message: &str, memory_limit: &str) -> String {
+    if message.contains("Out of Memory Error") {
+        let first = message.lines().next().unwrap_or(message);
+        format!(
+            "{first}\n  hint: raise `duckdb.memory_limit` in site.toml (now {memory_limit}) or lower `duckdb.threads`"
+        )
+    } else {
+        first_lines(message, 6)
     }
 }
 

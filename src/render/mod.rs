@@ -2,6 +2,8 @@
 
 pub(crate) mod cache;
 pub mod chart;
+pub mod html;
 pub mod page;
 pub mod pdf;
 pub mod templates;
+pub mod view_data;

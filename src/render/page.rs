@@ -22,6 +22,8 @@ pub struct SiteView {
     pub as_of_label: String,
     /// The tabs, for the tab bar.
     pub tabs: Vec<TabLink>,
+    /// The one view the whole site shows (`tally build --view`), named.
+    pub scope: Option<String>,
 }
 
 /// A tab in the tab bar.
@@ -76,6 +78,10 @@ pub struct ReportView {
     pub chart: Option<ChartView>,
     /// Why the report failed (`--keep-going`).
     pub error: Option<String>,
+    /// The column a time range narrows the rows by (dates), if any.
+    pub range_column: Option<usize>,
+    /// The chart's x values as script-safe JSON, when they are dates.
+    pub range_x: Option<String>,
 }
 
 /// A table column header.
@@ -129,6 +135,8 @@ pub struct ChartView {
 /// A headline card on the overview page.
 #[derive(Debug, Serialize)]
 pub struct HeadlineView {
+    /// `<tab>--<report>`: the card's id, which a view's data refers to.
+    pub id: String,
     /// The report title.
     pub title: String,
     /// The tab it links to.
@@ -157,6 +165,7 @@ pub fn site_view(config: &Config, as_of: Date) -> SiteView {
                 reports: t.reports.len(),
             })
             .collect(),
+        scope: None,
     }
 }
 
@@ -310,6 +319,8 @@ pub fn report_view(output: &ReportOutput, page_rows: usize) -> ReportView {
         number: if report.display == Display::Number { headline_number(report, table) } else { None },
         chart,
         error: None,
+        range_column: None,
+        range_x: None,
     }
 }
 

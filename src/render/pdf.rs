@@ -39,6 +39,8 @@ pub struct PdfContext<'a> {
     pub as_of: Date,
     /// The tab's reports, in order, after they ran (charts rendered).
     pub reports: &'a [&'a ReportOutput],
+    /// The view the PDF shows (an organization's name), named in its header.
+    pub view: Option<&'a str>,
 }
 
 /// Bump when a change to this file gives other bytes for the same inputs,
@@ -147,6 +149,7 @@ fn inputs(ctx: &PdfContext<'_>) -> Dict {
     d.insert("site_title".into(), text(&ctx.config.title));
     d.insert("tab_title".into(), text(&ctx.tab.title));
     d.insert("tab_description".into(), text(&ctx.tab.description));
+    d.insert("view".into(), text(ctx.view.unwrap_or_default()));
     d.insert("as_of".into(), text(&ctx.as_of.long_label()));
     let window: Vec<Value> = data_window(ctx.as_of)
         .into_iter()
@@ -390,7 +393,7 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
 
     fn render(config: &Config, reports: &[ReportOutput]) -> Vec<u8> {
         let reports: Vec<&ReportOutput> = reports.iter().collect();
-        let ctx = PdfContext { config, tab: &config.tabs[0], as_of: as_of(), reports: &reports };
+        let ctx = PdfContext { config, tab: &config.tabs[0], as_of: as_of(), reports: &reports, view: None };
         render_tab_pdf(&ctx).unwrap()
     }
 
@@ -521,7 +524,7 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         let dir = tempfile::tempdir().unwrap();
         let cached = |reports: &[ReportOutput]| {
             let reports: Vec<&ReportOutput> = reports.iter().collect();
-            let ctx = PdfContext { config: &config, tab: &config.tabs[0], as_of: as_of(), reports: &reports };
+            let ctx = PdfContext { config: &config, tab: &config.tabs[0], as_of: as_of(), reports: &reports, view: None };
             render_tab_pdf_cached(&ctx, dir.path()).unwrap()
         };
         let fresh = render(&config, &reports);

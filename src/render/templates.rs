@@ -22,6 +22,8 @@ pub const BUILTIN_ASSETS: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../../themes/default/static/style.css")),
     ("site.js", include_bytes!("../../themes/default/static/site.js")),
     ("charts.js", include_bytes!("../../themes/default/static/charts.js")),
+    ("tables.js", include_bytes!("../../themes/default/static/tables.js")),
+    ("filters.js", include_bytes!("../../themes/default/static/filters.js")),
 ];
 
 /// Loads the templates: built-ins, then `<theme_dir>/templates`, then

@@ -1,12 +1,12 @@
 //! `ResultTable`: a query's result as typed columns and rows, the one value
 //! that the page, the chart and every exporter are made from.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::date::{format_timestamp, Date};
 
 /// The type of a result column, as the page and the exporters see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ColumnType {
     /// true/false.
@@ -31,7 +31,7 @@ impl ColumnType {
 }
 
 /// A result column: its name and type.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     /// The column name as the query returned it.
     pub name: String,

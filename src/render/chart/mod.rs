@@ -162,6 +162,11 @@ pub fn prune_cache(cache_dir: &Path, jobs: &[ChartJob]) -> Result<usize> {
     cache::prune(cache_dir, &keys, &["svg", "png"])
 }
 
+/// Removes the cache entries whose key is not in `keep`.
+pub fn prune_cache_keys(cache_dir: &Path, keep: &std::collections::HashSet<String>) -> Result<usize> {
+    cache::prune(cache_dir, keep, &["svg", "png"])
+}
+
 type Rendered = Result<(String, Vec<u8>)>;
 
 /// Renders `jobs[todo[..]]` on up to one thread per core. Results come back
