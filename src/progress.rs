@@ -24,7 +24,15 @@ pub enum Mode {
 pub struct Progress {
     mode: Mode,
     bar: Option<ProgressBar>,
-    phase: std::sync::Mutex<Option<(String, Instant)>>,
+    phase: std::sync::Mutex<Option<Phase>>,
+}
+
+/// The phase under way.
+struct Phase {
+    name: String,
+    total: u64,
+    what: String,
+    start: Instant,
 }
 
 impl Progress {
@@ -52,10 +60,10 @@ impl Progress {
     /// Starts a phase of `total` steps named `what` (`views`, `reports`).
     pub fn start(&mut self, phase: &str, total: u64, what: &str) {
         self.finish();
-        *self.phase.lock().unwrap_or_else(|e| e.into_inner()) = Some((phase.to_string(), Instant::now()));
+        *self.phase.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(Phase { name: phase.into(), total, what: what.into(), start: Instant::now() });
         match self.mode {
-            Mode::Quiet => {}
-            Mode::Plain => eprintln!("{phase}: {total} {what}"),
+            Mode::Quiet | Mode::Plain => {}
             Mode::Bar => {
                 let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
                 let template = format!("{{prefix:>8}} [{{bar:30}}] {{pos}}/{{len}} {what} {{elapsed}} {{msg}}");
@@ -91,8 +99,8 @@ impl Progress {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        if let (Mode::Plain, Some((name, start))) = (self.mode, phase) {
-            eprintln!("{name}: done in {:.2} s", start.elapsed().as_secs_f64());
+        if let (Mode::Plain, Some(p)) = (self.mode, phase) {
+            eprintln!("{}: {} {} in {:.2} s", p.name, p.total, p.what, p.start.elapsed().as_secs_f64());
         }
     }
 

@@ -336,6 +336,7 @@ impl Site {
     /// Writes the whole site into a staging folder and swaps it into place.
     pub fn write(&mut self, outputs: &[ReportOutput], keep_going: bool) -> Result<BuildSummary> {
         let start = Instant::now();
+        self.progress.start("write", self.views.views.len() as u64, "views");
         let writer = Writer::stage(&self.output_dir)?;
         let views = match self.write_all(&writer, outputs, keep_going) {
             Ok(views) => views,

@@ -162,7 +162,7 @@ pub fn discover(conn: &Connection, tables: &[LoadedTable], limits: ViewLimits) -
     let text = |c: &str| format!("nullif(trim(CAST({} AS VARCHAR)), '')", ident(c));
     for table in tables.iter().filter(|t| has(t, ORG_COLUMN)) {
         let labelled = table.name == ORGS_TABLE && has(table, "organization_name");
-        let label = if labelled { text("organization_name") } else { "NULL".into() };
+        let label = if labelled { text("organization_name") } else { "CAST(NULL AS VARCHAR)".into() };
         let sql = format!(
             "SELECT DISTINCT {org}, {label} FROM {t} WHERE {org} IS NOT NULL",
             org = text(ORG_COLUMN),
@@ -276,7 +276,8 @@ pub fn coverage(table: &LoadedTable, tables: &[LoadedTable], filter: Filter) -> 
 /// building its teams' views, which is the same rows and smaller).
 pub fn filter_statements(view: &View, tables: &[LoadedTable], source: &str, schema: &str) -> Vec<String> {
     let mut out = vec![format!("CREATE SCHEMA {}", ident(schema))];
-    let org = format!("CAST({} AS VARCHAR) = {}", ident(ORG_COLUMN), literal(&view.organization));
+    // Ids are compared as discovered: text, trimmed.
+    let org = format!("nullif(trim(CAST({} AS VARCHAR)), '') = {}", ident(ORG_COLUMN), literal(&view.organization));
     let team_of = |column: &str| format!("nullif(trim(CAST({} AS VARCHAR)), '')", ident(column));
     // The users of the team in that organization, when the view is a team's.
     let team_users = view.team.as_ref().map(|team| {

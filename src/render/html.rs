@@ -134,12 +134,11 @@ pub struct TeamOption {
 impl FilterModel {
     /// The filter bar over `views`, for data from `first_day` to `as_of`.
     pub fn new(views: &[&View], scope: Option<&View>, first_day: Date, as_of: Date) -> FilterModel {
+        let mut ids: Vec<&str> = Vec::new();
         let mut organizations: Vec<OrganizationOption> = Vec::new();
         for view in views {
-            let at = organizations.iter().position(|o| {
-                views.iter().any(|v| v.organization == view.organization && o.slug == org_slug(v, views))
-            });
-            let at = at.unwrap_or_else(|| {
+            let at = ids.iter().position(|id| *id == view.organization).unwrap_or_else(|| {
+                ids.push(&view.organization);
                 organizations.push(OrganizationOption {
                     label: view.organization_label.clone(),
                     slug: org_slug(view, views),

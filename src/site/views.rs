@@ -69,14 +69,6 @@ pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Res
         connections.push(conn);
     }
 
-    let mut progress_total = 0;
-    for g in &groups {
-        progress_total += g.organization.is_some() as u64 + g.teams.len() as u64;
-    }
-    // `Progress::start` needs `&mut`; the site is shared read-only here, so
-    // the count goes in the message.
-    site.progress.message(&format!("{progress_total} views"));
-
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let ctx = WorkerContext {
@@ -92,7 +84,6 @@ pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Res
         tables: &db.tables,
         keep_going,
         pdfs,
-        done: AtomicUsize::new(0),
     };
     let results: Vec<Result<Vec<PdfWork>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = connections
@@ -166,7 +157,6 @@ struct WorkerContext<'a> {
     tables: &'a [LoadedTable],
     keep_going: bool,
     pdfs: bool,
-    done: AtomicUsize,
 }
 
 impl WorkerContext<'_> {
@@ -196,7 +186,7 @@ impl WorkerContext<'_> {
                 drop_schema(conn, &schema)?;
                 built?;
             }
-            Ok(())
+            Ok::<(), anyhow::Error>(())
         })();
         let dropped = drop_schema(conn, &org_schema);
         result.and(dropped)
@@ -266,8 +256,7 @@ impl WorkerContext<'_> {
             let index = self.views.iter().position(|v| v == view).expect("a view of the site");
             kept.push(PdfWork { view: index, outputs: pdf_outputs });
         }
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        self.progress.message(&format!("{done} views"));
+        self.progress.advance(1);
         Ok(())
     }
 }

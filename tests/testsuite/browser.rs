@@ -13,7 +13,7 @@ use crate::util::TestSite;
 
 /// A minimal static file server on 127.0.0.1, serving `root` until the test
 /// process ends. Returns the port.
-fn serve(root: PathBuf) -> u16 {
+pub(crate) fn serve(root: PathBuf) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {

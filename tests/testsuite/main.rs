@@ -9,3 +9,4 @@ mod fuzz;
 mod payloads;
 mod sample;
 mod util;
+mod views;

@@ -22,6 +22,25 @@ impl TestSite {
         TestSite { dir }
     }
 
+    /// Copies `tests/fixtures/<name>` (which holds `site.toml` with its
+    /// site-level settings and a data dir) and gives it the repository's
+    /// default reports: its `queries/` folder beside the fixture's
+    /// `site.toml`, and its `[tables]` and `[[tabs]]` merged into it, so the
+    /// reports that run are exactly the default site's.
+    pub fn with_default_reports(name: &str) -> TestSite {
+        let site = TestSite::new(name);
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        copy_dir(&repo.join("queries"), &site.path("queries"));
+        let mut config: toml::Table =
+            toml::from_str(&std::fs::read_to_string(repo.join("site.toml")).unwrap()).unwrap();
+        let fixture: toml::Table = toml::from_str(&site.read("site.toml")).unwrap();
+        for (key, value) in fixture {
+            config.insert(key, value);
+        }
+        site.write("site.toml", &toml::to_string(&config).unwrap());
+        site
+    }
+
     /// An empty site dir.
     pub fn empty() -> TestSite {
         TestSite { dir: tempfile::Builder::new().prefix("tally-test-").tempdir().unwrap() }
