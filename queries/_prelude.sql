@@ -53,6 +53,17 @@ CREATE OR REPLACE TEMP MACRO memberships() AS TABLE
     WHERE nullif(trim(user_id), '') IS NOT NULL
     ORDER BY user_id, org_key(organization_id), created_at DESC NULLS LAST, email;
 
+-- One row per person (user_id), with the email and name of their first
+-- membership by organization id: for an event in an organization that does
+-- not list them (a login without an organization, say).
+CREATE OR REPLACE TEMP MACRO people() AS TABLE
+    SELECT user_id,
+        arg_min(email, coalesce(organization_id, '')) AS email,
+        arg_min(full_name, coalesce(organization_id, '')) AS full_name,
+        min(organization_id) AS first_organization_id
+    FROM memberships()
+    GROUP BY user_id;
+
 -- Active seats ---------------------------------------------------------------
 
 -- The login that made each person an active seat: the first login of the
@@ -82,26 +93,30 @@ CREATE OR REPLACE TEMP MACRO seat_activations() AS TABLE
 -- while one of their memberships is neither disabled nor removed: a disabled
 -- membership counts in no month (the export holds only the current state),
 -- and a person whose memberships are all removed stops counting with the
--- month that ends after the last removal. `email` and `full_name` come from
--- their first membership by organization id.
+-- month that ends after the last removal. `organization_id` is the
+-- organization of the login that made them a seat, or their first one when
+-- that organization does not list them.
 CREATE OR REPLACE TEMP MACRO active_seats() AS TABLE
-    WITH people AS (
+    WITH holders AS (
         SELECT user_id,
             bool_or(removed_at IS NULL) AS still_member,
-            max(removed_at) AS last_removed_at,
-            arg_min(email, organization_id) AS email,
-            arg_min(full_name, organization_id) AS full_name
+            max(removed_at) AS last_removed_at
         FROM memberships()
         WHERE NOT disabled
         GROUP BY user_id
     ),
     seats AS (
-        SELECT a.user_id, a.activated_at, a.organization_id,
+        SELECT a.user_id,
+            a.activated_at,
+            CASE WHEN m.user_id IS NOT NULL THEN a.organization_id ELSE p.first_organization_id END
+                AS organization_id,
             CAST(date_trunc('month', a.activated_at) AS DATE) AS first_month,
-            CASE WHEN NOT p.still_member THEN p.last_removed_at END AS removed_at,
-            p.email, p.full_name
+            CASE WHEN NOT h.still_member THEN h.last_removed_at END AS removed_at
         FROM seat_activations() AS a
-        JOIN people AS p USING (user_id)
+        JOIN holders AS h USING (user_id)
+        JOIN people() AS p USING (user_id)
+        LEFT JOIN memberships() AS m
+            ON m.user_id = a.user_id AND m.organization_id IS NOT DISTINCT FROM a.organization_id
     )
     SELECT * FROM seats
     WHERE removed_at IS NULL OR first_month + INTERVAL 1 MONTH <= removed_at;
@@ -244,7 +259,8 @@ CREATE OR REPLACE TEMP MACRO member_activity() AS TABLE
 -- it: a run that ended after the as-of date is `in_progress`, without
 -- `ended_at`. An action is identified by `action_identifier` and named by
 -- the latest title seen for it (a renamed action is one action). The role
--- and team are the run's own, else the user's in the run's organization.
+-- and team are the run's own, else the user's in the run's organization;
+-- the email and name the user's there, else their first (people()).
 CREATE OR REPLACE TEMP MACRO runs() AS TABLE
     WITH titles AS (
         SELECT action_identifier, arg_max(action_title, (started_at, run_id)) AS action_title
@@ -262,14 +278,15 @@ CREATE OR REPLACE TEMP MACRO runs() AS TABLE
         r.started_at,
         CASE WHEN r.ended_at < as_of_end() THEN r.ended_at END AS ended_at,
         nullif(trim(r.user_id), '') AS user_id,
-        u.email,
-        u.full_name,
+        coalesce(u.email, p.email) AS email,
+        coalesce(u.full_name, p.full_name) AS full_name,
         coalesce(nullif(trim(r.role), ''), u.role) AS role,
         coalesce(nullif(trim(r.team), ''), u.team) AS team
     FROM action_runs AS r
     LEFT JOIN titles AS t ON t.action_identifier IS NOT DISTINCT FROM r.action_identifier
     LEFT JOIN memberships() AS u
         ON u.user_id = r.user_id AND u.organization_id IS NOT DISTINCT FROM org_key(r.organization_id)
+    LEFT JOIN people() AS p ON p.user_id = r.user_id
     WHERE r.started_at < as_of_end();
 
 -- Entities -------------------------------------------------------------------

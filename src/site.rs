@@ -20,7 +20,8 @@ use crate::render::page::{self, HeadlineView};
 use crate::render::pdf::{self, PdfContext};
 use crate::render::templates::{self, BUILTIN_ASSETS};
 use crate::report::{
-    bind_params, for_each_row, run_query, run_query_capped, Params, ReportOutput, ResultTable, Value,
+    bind_report_params, for_each_row, prepare_connection, run_query, run_query_capped, tab_script, view_sql,
+    Params, Prelude, ReportOutput, ResultTable, Value,
 };
 
 /// What `build` and `check` were asked for.
@@ -63,6 +64,8 @@ pub struct Site {
     pub as_of: Date,
     /// The subscription start, known after `load`.
     pub subscription_start: Date,
+    /// The shared macros every report connection defines (`prelude`).
+    pub prelude: Prelude,
     timings: Vec<(&'static str, Duration)>,
     /// Reports that failed under `--keep-going`: (tab, report) -> message.
     failures: BTreeMap<(String, String), String>,
@@ -105,6 +108,8 @@ impl Site {
             Some(dir)
         };
         let tera = templates::load_templates(theme_dir.as_deref(), &root)?;
+        let (prelude_text, prelude_origin) = config.load_prelude(&root)?;
+        let prelude = Prelude::parse(&prelude_text, &prelude_origin)?;
         Ok(Site {
             config,
             root,
@@ -114,6 +119,7 @@ impl Site {
             db: None,
             as_of: Date(0),
             subscription_start: Date(0),
+            prelude,
             timings: Vec::new(),
             failures: BTreeMap::new(),
         })
@@ -136,10 +142,15 @@ impl Site {
         self.subscription_start =
             self.config.subscription_start.or(window.map(|(lo, _)| lo)).unwrap_or(self.as_of.year_start());
         db.cut_at(&self.config, self.as_of)?;
-        bind_params(&db.conn, &Params { as_of: self.as_of, subscription_start: self.subscription_start })?;
+        prepare_connection(&db.conn, &self.params(), &self.prelude)?;
         self.db = Some(db);
         self.timings.push(("load", start.elapsed()));
         Ok(())
+    }
+
+    /// The site's parameters, known after `load`.
+    pub fn params(&self) -> Params {
+        Params { as_of: self.as_of, subscription_start: self.subscription_start }
     }
 
     fn db(&self) -> Result<&Database> {
@@ -154,6 +165,8 @@ impl Site {
         for (tab, report) in self.config.reports() {
             let sql = report.load_sql(&self.root)?;
             let context = || format!("tab `{}`, report `{}`", tab.id, report.id);
+            view_sql(&self.params(), &self.prelude, tab, report, &sql).with_context(context)?;
+            bind_report_params(&db.conn, &report.params).with_context(context)?;
             // DESCRIBE plans the query without running it and gives the columns.
             let described = run_query(&db.conn, &format!("DESCRIBE ({})", sql.trim().trim_end_matches(';')))
                 .map_err(|e| anyhow!("failed to prepare query for {}: {e}", context()))?;
@@ -190,9 +203,14 @@ impl Site {
             } else {
                 usize::MAX
             };
-            let result = run_query_capped(&db.conn, &sql, keep)
+            // View SQL first: it checks that the query reads exactly its params.
+            let shown = view_sql(&self.params(), &self.prelude, tab, report, &sql);
+            let shown_sql = shown.as_ref().map(String::clone).unwrap_or_default();
+            let result = shown
+                .and_then(|_| bind_report_params(&db.conn, &report.params))
+                .and_then(|_| run_query_capped(&db.conn, &sql, keep))
                 .map_err(|e| {
-                    let message = db.explain(&e.to_string());
+                    let message = db.explain(&format!("{e:#}"));
                     anyhow!("failed to run query for tab `{}`, report `{}`: {message}", tab.id, report.id)
                 })
                 .and_then(|(table, total)| {
@@ -213,6 +231,8 @@ impl Site {
             outputs.push(ReportOutput {
                 tab: tab.clone(),
                 report: report.clone(),
+                view_sql: shown_sql,
+                as_of: self.as_of,
                 sql,
                 table,
                 total_rows,
@@ -373,7 +393,7 @@ impl Site {
                 }
                 manifest_reports.push(manifest_entry(output, files, None));
                 if report.headline {
-                    if let Some(number) = page::headline_number(report, &output.table) {
+                    if let Some(number) = page::headline_number(report, &output.table, output.as_of) {
                         headlines.push(HeadlineView {
                             title: report.title.clone(),
                             tab_title: tab.title.clone(),
@@ -397,6 +417,9 @@ impl Site {
             context.insert("reports", &views);
             let html = self.render("tab.html", &context)?;
             writer.write(&format!("{}/index.html", tab.id), html.as_bytes())?;
+            let queries: Vec<_> = tab_outputs.iter().map(|o| (&o.report, o.sql.as_str())).collect();
+            let script = tab_script(&self.params(), &self.prelude, tab, &queries)?;
+            writer.write(&format!("{}/queries.sql", tab.id), script.as_bytes())?;
 
             manifest_tabs.push(json!({
                 "id": tab.id,
@@ -404,6 +427,7 @@ impl Site {
                 "description": tab.description,
                 "href": format!("{}/index.html", tab.id),
                 "pdf": format!("{}/{pdf_name}", tab.id),
+                "queries": format!("{}/queries.sql", tab.id),
                 "reports": manifest_reports,
             }));
         }
@@ -450,6 +474,7 @@ impl Site {
             // the SQL is random or unordered, the same rows (a log wants an
             // ORDER BY anyway). Check what can be checked.
             let db = self.db()?;
+            bind_report_params(&db.conn, &output.report.params)?;
             let mut streamed = 0;
             let mut write_error = None;
             let result = for_each_row(&db.conn, &output.sql, |got, row| {

@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
-use crate::config::{Config, Display, ReportConfig, TabConfig, Width};
+use crate::config::{Config, Display, Measure, ReportConfig, TabConfig, Width};
 use crate::date::Date;
 use crate::export::XLSX_MAX_DATA_ROWS;
 use crate::render::chart;
-use crate::report::{group_thousands, ColumnType, ReportOutput, ResultTable, Value};
+use crate::report::{group_thousands, is_month_end, previous_to_date, ColumnType, ReportOutput, ResultTable, Value};
 
 /// The site-wide part of every page.
 #[derive(Debug, Serialize)]
@@ -105,10 +105,15 @@ pub struct NumberView {
     pub value: String,
     /// The change, formatted with its sign (`+12`), if known.
     pub change: Option<String>,
-    /// `up`, `down` or `flat`.
+    /// `up`, `down` or `flat` (also for a second number that is not a
+    /// change, such as `+3 this month`).
     pub direction: &'static str,
-    /// What the number is for (`Nov 2026`), if it comes from a time series.
+    /// What the number is for (`Nov 2026`, or `1–18 Mar 2026` for a flow's
+    /// month so far), if it comes from a time series.
     pub period: Option<String>,
+    /// What the change is against (`vs 1–18 Feb`, `vs end of Feb`), or what
+    /// the second number is (`this month`), when the report says.
+    pub compared: Option<String>,
 }
 
 /// A chart on the page.
@@ -210,9 +215,36 @@ fn direction(change: Option<f64>) -> &'static str {
     }
 }
 
+/// `Feb` of a date.
+fn month_name(date: Date) -> String {
+    date.month_label().split(' ').next().unwrap_or_default().to_string()
+}
+
+/// The span of a flow's as-of month so far and of the same days of the
+/// previous month: (`1–18 Mar 2026`, `1–18 Feb`); whole months when the
+/// as-of date is a month's last day (`Mar 2026`, `Feb 2026`).
+pub fn to_date_spans(as_of: Date) -> (String, String) {
+    let (previous, previous_last) = previous_to_date(as_of);
+    if is_month_end(as_of) {
+        return (as_of.month_label(), previous.month_label());
+    }
+    let (year, _, day) = as_of.ymd();
+    let (_, _, previous_day) = previous_last.ymd();
+    (
+        format!("1\u{2013}{day} {} {year}", month_name(as_of)),
+        format!("1\u{2013}{previous_day} {}", month_name(previous)),
+    )
+}
+
 /// The headline number of a report: a number display's first cell, or a
-/// time series' latest value and its change against the previous row.
-pub fn headline_number(report: &ReportConfig, table: &ResultTable) -> Option<NumberView> {
+/// time series' latest value, with what it is compared with. The comparison
+/// follows the report's `measure`: a `flow` in the as-of month compares the
+/// month so far with the same days of the previous month, read from its
+/// `compare_column` (never recounted here); a `level` compares with the end
+/// of the previous month (the query's change column, or the previous row);
+/// `change_label` names a second number that is not a change. Without a
+/// `measure`, the change column or the previous row, unlabelled.
+pub fn headline_number(report: &ReportConfig, table: &ResultTable, as_of: Date) -> Option<NumberView> {
     let (row_index, value_index) = match report.display {
         Display::Number => (0, 0),
         _ => {
@@ -236,18 +268,52 @@ pub fn headline_number(report: &ReportConfig, table: &ResultTable) -> Option<Num
         }
         None => None,
     };
-    let is_integer = table.columns.get(value_index).map(|c| c.ty) == Some(ColumnType::Integer);
-    let period = match (report.display, row.first()) {
+    // The month the number is for: a series' row, else the as-of month.
+    let row_month = match (report.display, row.first()) {
+        (Display::Number, _) => None,
+        (_, Some(Value::Date(d))) => Some(d.month_start()),
+        _ => None,
+    };
+    let in_as_of_month = row_month.is_none_or(|m| m == as_of.month_start());
+    let month = row_month.unwrap_or(as_of.month_start());
+    let previous_month = Date(month.0 - 1).month_start();
+    let mut period = match (report.display, row.first()) {
         (Display::Number, _) => None,
         (_, Some(Value::Date(d))) => Some(d.month_label()),
         (_, Some(other)) => Some(other.to_display()),
         _ => None,
     };
+    let (change, compared, neutral) = match (&report.change_label, report.measure) {
+        (Some(label), _) => (change, Some(label.clone()), true),
+        (None, Some(Measure::Flow)) if in_as_of_month => {
+            let (this, previous) = to_date_spans(as_of);
+            if period.is_some() {
+                period = Some(this);
+            }
+            let same_days = table.column_index(report.compare_column()).and_then(|i| row.get(i));
+            match same_days.and_then(Value::as_f64) {
+                Some(before) => (value.as_f64().map(|v| v - before), Some(format!("vs {previous}")), false),
+                // No earlier month to compare with (the history starts here).
+                None => (None, None, false),
+            }
+        }
+        (None, Some(Measure::Flow)) => (change, Some(format!("vs {}", previous_month.month_label())), false),
+        (None, Some(Measure::Level)) => (change, Some(format!("vs end of {}", month_name(previous_month))), false),
+        (None, None) => (change, None, false),
+    };
+    let is_integer = table.columns.get(value_index).map(|c| c.ty) == Some(ColumnType::Integer);
+    let shown = match value {
+        // A level before anything was recorded has no value, which is not zero.
+        Value::Null if report.measure == Some(Measure::Level) => "\u{2014}".into(),
+        Value::Null => "0".into(),
+        other => other.to_display(),
+    };
     Some(NumberView {
-        value: if matches!(value, Value::Null) { "0".into() } else { value.to_display() },
+        value: shown,
         change: change.map(|c| format_change(c, is_integer)),
-        direction: direction(change),
+        direction: if neutral { "flat" } else { direction(change) },
         period,
+        compared: if change.is_some() { compared } else { None },
     })
 }
 
@@ -275,7 +341,9 @@ pub fn report_view(output: &ReportOutput, page_rows: usize) -> ReportView {
         ChartView {
             svg: c.svg.clone(),
             option_json: escape_script_json(&c.option_json),
-            summary: config.map(|c| chart::summarize(c, table)).unwrap_or_default(),
+            summary: config
+                .map(|c| chart::summarize(c, table, &chart::Comparison::of(report, output.as_of)))
+                .unwrap_or_default(),
             width: config.map(|c| c.width).unwrap_or(640),
             height: config.map(|c| c.height).unwrap_or(320),
         }
@@ -299,7 +367,9 @@ pub fn report_view(output: &ReportOutput, page_rows: usize) -> ReportView {
             Width::Half => "half",
             Width::Full => "full",
         },
-        sql: output.sql.trim().to_string(),
+        // The query with what it needs to run as it is; a report whose View
+        // SQL could not be made (`--keep-going`) shows its query alone.
+        sql: if output.view_sql.is_empty() { &output.sql } else { &output.view_sql }.trim().to_string(),
         columns,
         rows,
         total_rows: output.total_rows,
@@ -307,7 +377,7 @@ pub fn report_view(output: &ReportOutput, page_rows: usize) -> ReportView {
         truncated: output.total_rows > page_rows,
         xlsx_truncated: output.total_rows > XLSX_MAX_DATA_ROWS,
         files,
-        number: if report.display == Display::Number { headline_number(report, table) } else { None },
+        number: if report.display == Display::Number { headline_number(report, table, output.as_of) } else { None },
         chart,
         error: None,
     }

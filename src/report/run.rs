@@ -1,4 +1,4 @@
-//! Binding the report parameters and running one query into a `ResultTable`.
+//! Running one query into a `ResultTable`.
 
 use anyhow::{anyhow, bail, Result};
 use duckdb::arrow::datatypes::DataType;
@@ -7,42 +7,6 @@ use duckdb::Connection;
 
 use super::{Column, ColumnType, ResultTable, Value};
 use crate::date::Date;
-
-/// The parameters every report query can use, as SQL macros:
-///
-/// | macro | type | value |
-/// |---|---|---|
-/// | `as_of()` | DATE | the as-of date |
-/// | `as_of_end()` | TIMESTAMP | midnight after the as-of date (exclusive end) |
-/// | `month_start()` | DATE | first day of the as-of month ("current month") |
-/// | `year_start()` | DATE | first day of the as-of year ("current year") |
-/// | `week_start()` | DATE | first day of "the last 7 days" (as-of − 6 days) |
-/// | `subscription_start()` | DATE | first day of the subscription term |
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Params {
-    /// The as-of date.
-    pub as_of: Date,
-    /// The first day of the subscription term.
-    pub subscription_start: Date,
-}
-
-/// Defines the parameter macros on `conn`, replacing earlier ones.
-pub fn bind_params(conn: &Connection, params: &Params) -> Result<()> {
-    let as_of = params.as_of;
-    let sql = format!(
-        "CREATE OR REPLACE TEMP MACRO as_of() AS DATE '{as_of}';
-         CREATE OR REPLACE TEMP MACRO as_of_end() AS (DATE '{as_of}' + INTERVAL 1 DAY)::TIMESTAMP;
-         CREATE OR REPLACE TEMP MACRO month_start() AS DATE '{month}';
-         CREATE OR REPLACE TEMP MACRO year_start() AS DATE '{year}';
-         CREATE OR REPLACE TEMP MACRO week_start() AS DATE '{week}';
-         CREATE OR REPLACE TEMP MACRO subscription_start() AS DATE '{sub}';",
-        month = as_of.month_start(),
-        year = as_of.year_start(),
-        week = Date(as_of.0 - 6),
-        sub = params.subscription_start,
-    );
-    conn.execute_batch(&sql).map_err(|e| anyhow!("failed to define the report parameters: {e}"))
-}
 
 /// Runs `sql` and collects its result. The error is DuckDB's message alone;
 /// the caller adds which report it was.
