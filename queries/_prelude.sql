@@ -73,19 +73,24 @@ CREATE OR REPLACE TEMP MACRO people() AS TABLE
 CREATE OR REPLACE TEMP MACRO seat_activations() AS TABLE
     WITH weeks AS (
         -- the first login of each ISO week in which a person logged in
-        SELECT user_id, logged_in_at, org_key(organization_id) AS organization_id,
-            dense_rank() OVER (PARTITION BY user_id ORDER BY date_trunc('week', logged_in_at)) AS week_number,
-            row_number() OVER (
-                PARTITION BY user_id, date_trunc('week', logged_in_at)
-                ORDER BY logged_in_at, org_key(organization_id) NULLS LAST
-            ) AS in_week
+        SELECT user_id, date_trunc('week', logged_in_at) AS week, min(logged_in_at) AS first_login
         FROM logins
         WHERE logged_in_at >= subscription_start() AND logged_in_at < as_of_end()
             AND nullif(trim(user_id), '') IS NOT NULL
+        GROUP BY 1, 2
+    ),
+    third_weeks AS (
+        SELECT user_id, first_login
+        FROM (SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY week) AS week_number FROM weeks)
+        WHERE week_number = 3
     )
-    SELECT user_id, logged_in_at AS activated_at, organization_id
-    FROM weeks
-    WHERE week_number = 3 AND in_week = 1;
+    SELECT t.user_id,
+        t.first_login AS activated_at,
+        -- two logins at the same instant: the first organization by id
+        min(org_key(l.organization_id)) AS organization_id
+    FROM third_weeks AS t
+    JOIN logins AS l ON l.user_id = t.user_id AND l.logged_in_at = t.first_login
+    GROUP BY t.user_id, t.first_login;
 
 -- Every person counted as an active seat in at least one month, with the
 -- month they count from and, if their seat ended by the as-of date, when.

@@ -98,5 +98,7 @@ mod tests {
                 report.id
             );
         }
+        let prelude = config.prelude.as_ref().expect("the default site has a prelude");
+        assert!(SITE_FILES.iter().any(|(path, _)| std::path::Path::new(path) == prelude), "the prelude is not embedded");
     }
 }

@@ -127,10 +127,12 @@ pub fn set_variables_sql(params: &ReportParams) -> Result<String> {
 /// to run: every variable set earlier (by another report) is reset first,
 /// so a query never reads a value that was not its own.
 pub fn bind_report_params(conn: &Connection, params: &ReportParams) -> Result<()> {
-    let earlier: Vec<String> = conn
-        .prepare("SELECT name FROM duckdb_variables()")
-        .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
-        .map_err(|e| anyhow!("failed to list the DuckDB variables: {e}"))?;
+    let list = |conn: &Connection| -> duckdb::Result<Vec<String>> {
+        let mut stmt = conn.prepare("SELECT name FROM duckdb_variables()")?;
+        let names = stmt.query_map([], |row| row.get(0))?.collect();
+        names
+    };
+    let earlier = list(conn).map_err(|e| anyhow!("failed to list the DuckDB variables: {e}"))?;
     let mut sql: String = earlier.iter().map(|name| format!("RESET VARIABLE {};\n", ident(name))).collect();
     sql.push_str(&set_variables_sql(params)?);
     conn.execute_batch(&sql).map_err(|e| anyhow!("failed to set the report's params: {e}"))

@@ -67,14 +67,18 @@ impl Prelude {
                 Some(Kind::Word(w)) | Some(Kind::Quoted(w)) => w.to_lowercase(),
                 _ => return Err(at("the macro has no name".into())),
             };
-            let (Some(open), Some(close)) = (tokens.get(6), matching_close(tokens, 6)) else {
-                return Err(at(format!("macro `{name}` needs its parameter list, `{name}(...)`")));
+            let open = match tokens.get(6) {
+                Some(token) if token.kind == Kind::Open => token,
+                Some(_) => {
+                    return Err(at(format!(
+                        "macro `{name}`: write its name without a schema (a prelude macro is temporary), then its parameters: `{name}(...)`"
+                    )))
+                }
+                None => return Err(at(format!("macro `{name}` needs its parameter list, `{name}(...)`"))),
             };
-            if open.kind != Kind::Open {
-                return Err(at(format!(
-                    "macro `{name}`: a name without a schema, then `(` (a prelude macro is temporary)"
-                )));
-            }
+            let Some(close) = matching_close(tokens, 6) else {
+                return Err(at(format!("macro `{name}`: its parameter list is not closed")));
+            };
             if PARAM_MACROS.contains(&name.as_str()) {
                 return Err(at(format!("macro `{name}` is one of tally's parameter macros; choose another name")));
             }
@@ -390,7 +394,9 @@ fn lex(sql: &str) -> Vec<Token> {
                 Kind::Quoted(text)
             }
             b'$' => {
-                let tag_len = sql[i + 1..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(0);
+                let tag_len = sql[i + 1..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(sql.len() - i - 1);
                 let tag = &sql[i..i + 1 + tag_len];
                 let is_dollar_quote = bytes.get(i + 1 + tag_len) == Some(&b'$')
                     && !tag[1..].starts_with(|c: char| c.is_ascii_digit());
@@ -424,7 +430,7 @@ fn lex(sql: &str) -> Vec<Token> {
                 i += 1;
                 Kind::Semicolon
             }
-            b if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 => {
+            _ if sql[i..].starts_with(|c: char| c.is_alphabetic() || c == '_') => {
                 let len = sql[i..]
                     .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
                     .unwrap_or(bytes.len() - i);
@@ -502,6 +508,10 @@ mod tests {
             split_statements(sql),
             ["SELECT ';' AS a;", "SELECT \"x;y\" FROM t /* ; */;", "SELECT $$a;b$$, $1"]
         );
+        // Characters that are neither words nor punctuation (an en dash, an
+        // emoji) are single tokens.
+        assert_eq!(split_statements("SELECT a \u{2013} b, ü_1 AS \u{1F600}; SELECT 2"), ["SELECT a \u{2013} b, ü_1 AS \u{1F600};", "SELECT 2"]);
+        assert_eq!(called_names("SELECT Ärger(x), \"Quoted\"(y), z (w)"), ["ärger", "quoted", "z"].map(String::from).into());
         assert_eq!(code_end("SELECT 1 -- note\n"), Some((8, false)));
         assert_eq!(code_end("SELECT 1;\n"), Some((9, true)));
         assert_eq!(read_variables("SELECT getvariable ( 'role' ), getvariable(x), 'getvariable(''no'')'"), ["role".to_string()].into());

@@ -4,8 +4,11 @@
 mod browser;
 mod build;
 mod catalogue;
+mod edge_cases;
 mod errors;
 mod fuzz;
+mod invariants;
 mod payloads;
 mod sample;
 mod util;
+mod view_sql;
