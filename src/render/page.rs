@@ -402,6 +402,101 @@ mod tests {
         assert_eq!(escape_script_json("a\u{2028}b"), "a\\u2028b");
     }
 
+    use crate::config::Config;
+    use crate::report::Column;
+
+    /// A report of the first tab of `site` (its keys after `[[tabs.reports]]`).
+    fn report(keys: &str) -> ReportConfig {
+        let site = format!(
+            "title = \"T\"\n[[tabs]]\nid = \"t\"\ntitle = \"T\"\n[[tabs.reports]]\nid = \"r\"\ntitle = \"R\"\nsql = \"SELECT 1\"\n{keys}\n"
+        );
+        Config::parse(&site, "site.toml").unwrap().tabs[0].reports[0].clone()
+    }
+
+    fn date(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    /// Monthly MCP calls as of 25 Nov: 255 so far, 265 on 1–25 Oct, 361 in
+    /// the whole of October.
+    fn calls() -> ResultTable {
+        let month = |m| Value::Date(Date::from_ymd(2026, m, 1).unwrap());
+        ResultTable {
+            columns: vec![
+                Column { name: "month".into(), ty: ColumnType::Date },
+                Column { name: "mcp_calls".into(), ty: ColumnType::Integer },
+                Column { name: "change".into(), ty: ColumnType::Integer },
+                Column { name: "previous_to_date".into(), ty: ColumnType::Integer },
+            ],
+            rows: vec![
+                vec![month(10), Value::Int(361), Value::Null, Value::Null],
+                vec![month(11), Value::Int(255), Value::Int(-106), Value::Int(265)],
+            ],
+        }
+    }
+
+    #[test]
+    fn a_flow_headline_compares_the_month_so_far_with_the_same_days() {
+        let flow = report("display = \"chart\"\nmeasure = \"flow\"\nchart = { kind = \"line\", x = \"month\", y = [\"mcp_calls\"] }");
+        let n = headline_number(&flow, &calls(), date("2026-11-25")).unwrap();
+        // 255 - 265 = -10, not the -106 of the change column (25 days against 31).
+        assert_eq!((n.value.as_str(), n.change.as_deref(), n.direction), ("255", Some("\u{2212}10"), "down"));
+        assert_eq!(n.compared.as_deref(), Some("vs 1\u{2013}25 Oct"));
+        assert_eq!(n.period.as_deref(), Some("1\u{2013}25 Nov 2026"));
+        // Without a measure: the change column, unlabelled, as before.
+        let plain = report("display = \"chart\"\nchart = { kind = \"line\", x = \"month\", y = [\"mcp_calls\"] }");
+        let n = headline_number(&plain, &calls(), date("2026-11-25")).unwrap();
+        assert_eq!((n.change.as_deref(), n.compared, n.period.as_deref()), (Some("\u{2212}106"), None, Some("Nov 2026")));
+        // A first month has nothing to compare with.
+        let mut first = calls();
+        first.rows.remove(0);
+        first.rows[0][3] = Value::Null;
+        let n = headline_number(&flow, &first, date("2026-11-25")).unwrap();
+        assert_eq!((n.change, n.compared), (None, None));
+    }
+
+    #[test]
+    fn a_level_compares_with_the_end_of_the_previous_month() {
+        let level = report("display = \"number\"\nmeasure = \"level\"\nchange_column = \"change\"");
+        let table = ResultTable {
+            columns: vec![
+                Column { name: "entities".into(), ty: ColumnType::Integer },
+                Column { name: "change".into(), ty: ColumnType::Integer },
+            ],
+            rows: vec![vec![Value::Int(24), Value::Int(-1)]],
+        };
+        let n = headline_number(&level, &table, date("2026-03-18")).unwrap();
+        assert_eq!((n.value.as_str(), n.change.as_deref()), ("24", Some("\u{2212}1")));
+        assert_eq!((n.compared.as_deref(), n.period), (Some("vs end of Feb"), None));
+        // No snapshot at all: no value, which is not zero.
+        let none = ResultTable { rows: vec![vec![Value::Null, Value::Null]], ..table };
+        let n = headline_number(&level, &none, date("2026-03-18")).unwrap();
+        assert_eq!((n.value.as_str(), n.change, n.compared), ("\u{2014}", None, None));
+    }
+
+    #[test]
+    fn a_second_number_that_is_not_a_change_says_what_it_is() {
+        let runs = report("display = \"number\"\nchange_column = \"this_month\"\nchange_label = \"this month\"");
+        let table = ResultTable {
+            columns: vec![
+                Column { name: "runs".into(), ty: ColumnType::Integer },
+                Column { name: "this_month".into(), ty: ColumnType::Integer },
+            ],
+            rows: vec![vec![Value::Int(6), Value::Int(3)]],
+        };
+        let n = headline_number(&runs, &table, date("2026-03-18")).unwrap();
+        assert_eq!((n.value.as_str(), n.change.as_deref(), n.direction), ("6", Some("+3"), "flat"));
+        assert_eq!(n.compared.as_deref(), Some("this month"));
+    }
+
+    #[test]
+    fn to_date_spans_name_the_days() {
+        assert_eq!(to_date_spans(date("2026-03-18")), ("1\u{2013}18 Mar 2026".into(), "1\u{2013}18 Feb".into()));
+        assert_eq!(to_date_spans(date("2026-03-31")), ("Mar 2026".into(), "Feb 2026".into()));
+        assert_eq!(to_date_spans(date("2026-03-30")), ("1\u{2013}30 Mar 2026".into(), "1\u{2013}28 Feb".into()));
+        assert_eq!(to_date_spans(date("2027-01-05")), ("1\u{2013}5 Jan 2027".into(), "1\u{2013}5 Dec".into()));
+    }
+
     #[test]
     fn changes_have_signs() {
         assert_eq!(format_change(12.0, true), "+12");

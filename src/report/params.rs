@@ -195,7 +195,7 @@ mod tests {
         let first: ReportParams = [("role".to_string(), toml::Value::String("admin".into()))].into();
         bind_report_params(&conn, &first).unwrap();
         let read = |conn: &Connection| -> (Option<String>, Option<i64>) {
-            conn.query_row("SELECT getvariable('role'), getvariable('limit')", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            conn.query_row("SELECT CAST(getvariable('role') AS VARCHAR), CAST(getvariable('limit') AS BIGINT)", [], |r| Ok((r.get(0)?, r.get(1)?)))
                 .unwrap()
         };
         assert_eq!(read(&conn), (Some("admin".into()), None));

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use anyhow::{bail, Result};
 
-use super::params::{set_variables_sql, Params, ReportParams};
+use super::params::{set_variables_sql, Params};
 use super::prelude::{called_names, code_end, read_variables, Prelude};
 use crate::config::{ReportConfig, TabConfig};
 
