@@ -522,8 +522,9 @@ impl Config {
             None => Ok((String::new(), "prelude".into())),
             Some(file) => {
                 let path = root.join(file);
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("failed to read the prelude `{}` (key `prelude`)", path.display()))?;
+                let text = std::fs::read_to_string(&path).with_context(|| {
+                    format!("failed to read the prelude `{}` (key `prelude`)", path.display())
+                })?;
                 Ok((text, file.display().to_string()))
             }
         }

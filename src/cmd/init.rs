@@ -99,6 +99,9 @@ mod tests {
             );
         }
         let prelude = config.prelude.as_ref().expect("the default site has a prelude");
-        assert!(SITE_FILES.iter().any(|(path, _)| std::path::Path::new(path) == prelude), "the prelude is not embedded");
+        assert!(
+            SITE_FILES.iter().any(|(path, _)| std::path::Path::new(path) == prelude),
+            "the prelude is not embedded"
+        );
     }
 }

@@ -7,7 +7,9 @@ use crate::config::{Config, Display, Measure, ReportConfig, TabConfig, Width};
 use crate::date::Date;
 use crate::export::XLSX_MAX_DATA_ROWS;
 use crate::render::chart;
-use crate::report::{group_thousands, is_month_end, previous_to_date, ColumnType, ReportOutput, ResultTable, Value};
+use crate::report::{
+    group_thousands, is_month_end, previous_to_date, ColumnType, ReportOutput, ResultTable, Value,
+};
 
 /// The site-wide part of every page.
 #[derive(Debug, Serialize)]
@@ -298,7 +300,9 @@ pub fn headline_number(report: &ReportConfig, table: &ResultTable, as_of: Date) 
             }
         }
         (None, Some(Measure::Flow)) => (change, Some(format!("vs {}", previous_month.month_label())), false),
-        (None, Some(Measure::Level)) => (change, Some(format!("vs end of {}", month_name(previous_month))), false),
+        (None, Some(Measure::Level)) => {
+            (change, Some(format!("vs end of {}", month_name(previous_month))), false)
+        }
         (None, None) => (change, None, false),
     };
     let is_integer = table.columns.get(value_index).map(|c| c.ty) == Some(ColumnType::Integer);
@@ -377,7 +381,11 @@ pub fn report_view(output: &ReportOutput, page_rows: usize) -> ReportView {
         truncated: output.total_rows > page_rows,
         xlsx_truncated: output.total_rows > XLSX_MAX_DATA_ROWS,
         files,
-        number: if report.display == Display::Number { headline_number(report, table, output.as_of) } else { None },
+        number: if report.display == Display::Number {
+            headline_number(report, table, output.as_of)
+        } else {
+            None
+        },
         chart,
         error: None,
     }
@@ -444,9 +452,13 @@ mod tests {
         assert_eq!(n.compared.as_deref(), Some("vs 1\u{2013}25 Oct"));
         assert_eq!(n.period.as_deref(), Some("1\u{2013}25 Nov 2026"));
         // Without a measure: the change column, unlabelled, as before.
-        let plain = report("display = \"chart\"\nchart = { kind = \"line\", x = \"month\", y = [\"mcp_calls\"] }");
+        let plain =
+            report("display = \"chart\"\nchart = { kind = \"line\", x = \"month\", y = [\"mcp_calls\"] }");
         let n = headline_number(&plain, &calls(), date("2026-11-25")).unwrap();
-        assert_eq!((n.change.as_deref(), n.compared, n.period.as_deref()), (Some("\u{2212}106"), None, Some("Nov 2026")));
+        assert_eq!(
+            (n.change.as_deref(), n.compared, n.period.as_deref()),
+            (Some("\u{2212}106"), None, Some("Nov 2026"))
+        );
         // A first month has nothing to compare with.
         let mut first = calls();
         first.rows.remove(0);
@@ -476,7 +488,8 @@ mod tests {
 
     #[test]
     fn a_second_number_that_is_not_a_change_says_what_it_is() {
-        let runs = report("display = \"number\"\nchange_column = \"this_month\"\nchange_label = \"this month\"");
+        let runs =
+            report("display = \"number\"\nchange_column = \"this_month\"\nchange_label = \"this month\"");
         let table = ResultTable {
             columns: vec![
                 Column { name: "runs".into(), ty: ColumnType::Integer },
@@ -491,10 +504,19 @@ mod tests {
 
     #[test]
     fn to_date_spans_name_the_days() {
-        assert_eq!(to_date_spans(date("2026-03-18")), ("1\u{2013}18 Mar 2026".into(), "1\u{2013}18 Feb".into()));
+        assert_eq!(
+            to_date_spans(date("2026-03-18")),
+            ("1\u{2013}18 Mar 2026".into(), "1\u{2013}18 Feb".into())
+        );
         assert_eq!(to_date_spans(date("2026-03-31")), ("Mar 2026".into(), "Feb 2026".into()));
-        assert_eq!(to_date_spans(date("2026-03-30")), ("1\u{2013}30 Mar 2026".into(), "1\u{2013}28 Feb".into()));
-        assert_eq!(to_date_spans(date("2027-01-05")), ("1\u{2013}5 Jan 2027".into(), "1\u{2013}5 Dec".into()));
+        assert_eq!(
+            to_date_spans(date("2026-03-30")),
+            ("1\u{2013}30 Mar 2026".into(), "1\u{2013}28 Feb".into())
+        );
+        assert_eq!(
+            to_date_spans(date("2027-01-05")),
+            ("1\u{2013}5 Jan 2027".into(), "1\u{2013}5 Dec".into())
+        );
     }
 
     #[test]

@@ -210,7 +210,9 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
     // As the page says it: `+1 vs 1–18 Feb`, `+3 this month`.
     let change = match report.change_column.as_deref().and_then(|name| table.column_index(name)) {
         Some(i) => match crate::render::page::headline_number(report, table, out.as_of) {
-            Some(NumberView { change: Some(change), compared: Some(compared), .. }) => format!("{change} {compared}"),
+            Some(NumberView { change: Some(change), compared: Some(compared), .. }) => {
+                format!("{change} {compared}")
+            }
             _ => table.rows.first().and_then(|row| row.get(i)).map(change_label).unwrap_or_default(),
         },
         None => String::new(),

@@ -12,8 +12,8 @@ mod table;
 mod view_sql;
 
 pub use params::{
-    bind_report_params, is_month_end, param_literal, previous_to_date, set_variables_sql, Params, ReportParams,
-    PARAM_MACROS,
+    bind_report_params, is_month_end, param_literal, previous_to_date, set_variables_sql, Params,
+    ReportParams, PARAM_MACROS,
 };
 pub use prelude::{prepare_connection, split_statements, Prelude};
 pub use run::{for_each_row, run_query, run_query_capped};

@@ -179,7 +179,9 @@ mod tests {
 
     #[test]
     fn param_values_become_literals() {
-        let value = |s: &str| -> toml::Value { toml::from_str::<toml::Table>(&format!("v = {s}")).unwrap()["v"].clone() };
+        let value = |s: &str| -> toml::Value {
+            toml::from_str::<toml::Table>(&format!("v = {s}")).unwrap()["v"].clone()
+        };
         assert_eq!(param_literal(&value("\"it's\"")).unwrap(), "'it''s'");
         assert_eq!(param_literal(&value("42")).unwrap(), "42");
         assert_eq!(param_literal(&value("true")).unwrap(), "true");
@@ -195,8 +197,12 @@ mod tests {
         let first: ReportParams = [("role".to_string(), toml::Value::String("admin".into()))].into();
         bind_report_params(&conn, &first).unwrap();
         let read = |conn: &Connection| -> (Option<String>, Option<i64>) {
-            conn.query_row("SELECT CAST(getvariable('role') AS VARCHAR), CAST(getvariable('limit') AS BIGINT)", [], |r| Ok((r.get(0)?, r.get(1)?)))
-                .unwrap()
+            conn.query_row(
+                "SELECT CAST(getvariable('role') AS VARCHAR), CAST(getvariable('limit') AS BIGINT)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
         };
         assert_eq!(read(&conn), (Some("admin".into()), None));
         let second: ReportParams = [("limit".to_string(), toml::Value::Integer(5))].into();

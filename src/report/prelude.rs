@@ -80,7 +80,9 @@ impl Prelude {
                 return Err(at(format!("macro `{name}`: its parameter list is not closed")));
             };
             if PARAM_MACROS.contains(&name.as_str()) {
-                return Err(at(format!("macro `{name}` is one of tally's parameter macros; choose another name")));
+                return Err(at(format!(
+                    "macro `{name}` is one of tally's parameter macros; choose another name"
+                )));
             }
             if let Some(earlier) = macros.iter().find(|m| m.name == name) {
                 return Err(at(format!("macro `{name}` is defined twice (first on line {})", earlier.line)));
@@ -184,7 +186,9 @@ fn comment_above(text: &str, start: usize) -> String {
         }
     }
     // Only if the statement starts its own line.
-    if !before.trim_end_matches([' ', '\t']).is_empty() && !before.trim_end_matches([' ', '\t']).ends_with('\n') {
+    if !before.trim_end_matches([' ', '\t']).is_empty()
+        && !before.trim_end_matches([' ', '\t']).ends_with('\n')
+    {
         return String::new();
     }
     lines.iter().rev().map(|l| format!("{l}\n")).collect()
@@ -469,7 +473,9 @@ mod tests {
         assert_eq!(names, ["org_key", "runs"]);
         let org_key = &prelude.macros[0];
         assert_eq!(org_key.line, 5);
-        assert!(org_key.statement.starts_with("-- The organization id of a row.\n-- Two lines of comment.\nCREATE"));
+        assert!(org_key
+            .statement
+            .starts_with("-- The organization id of a row.\n-- Two lines of comment.\nCREATE"));
         assert!(org_key.statement.ends_with("'');"));
         assert!(!org_key.is_table);
         assert_eq!(org_key.calls, ["nullif", "trim"].map(String::from).into());
@@ -495,9 +501,11 @@ mod tests {
         }
         let err = Prelude::parse("CREATE OR REPLACE TEMP MACRO as_of() AS 1;", "p.sql").unwrap_err();
         assert!(err.to_string().contains("parameter macros"), "{err}");
-        let err =
-            Prelude::parse("CREATE OR REPLACE TEMP MACRO f() AS 1;\nCREATE OR REPLACE TEMP MACRO F() AS 2;", "p.sql")
-                .unwrap_err();
+        let err = Prelude::parse(
+            "CREATE OR REPLACE TEMP MACRO f() AS 1;\nCREATE OR REPLACE TEMP MACRO F() AS 2;",
+            "p.sql",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("line 2: macro `f` is defined twice (first on line 1)"), "{err}");
     }
 
@@ -510,11 +518,20 @@ mod tests {
         );
         // Characters that are neither words nor punctuation (an en dash, an
         // emoji) are single tokens.
-        assert_eq!(split_statements("SELECT a \u{2013} b, ü_1 AS \u{1F600}; SELECT 2"), ["SELECT a \u{2013} b, ü_1 AS \u{1F600};", "SELECT 2"]);
-        assert_eq!(called_names("SELECT Ärger(x), \"Quoted\"(y), z (w)"), ["ärger", "quoted", "z"].map(String::from).into());
+        assert_eq!(
+            split_statements("SELECT a \u{2013} b, ü_1 AS \u{1F600}; SELECT 2"),
+            ["SELECT a \u{2013} b, ü_1 AS \u{1F600};", "SELECT 2"]
+        );
+        assert_eq!(
+            called_names("SELECT Ärger(x), \"Quoted\"(y), z (w)"),
+            ["ärger", "quoted", "z"].map(String::from).into()
+        );
         assert_eq!(code_end("SELECT 1 -- note\n"), Some((8, false)));
         assert_eq!(code_end("SELECT 1;\n"), Some((9, true)));
-        assert_eq!(read_variables("SELECT getvariable ( 'role' ), getvariable(x), 'getvariable(''no'')'"), ["role".to_string()].into());
+        assert_eq!(
+            read_variables("SELECT getvariable ( 'role' ), getvariable(x), 'getvariable(''no'')'"),
+            ["role".to_string()].into()
+        );
     }
 
     #[test]
@@ -527,7 +544,10 @@ mod tests {
             "p.sql",
         )
         .unwrap();
-        let params = Params { as_of: "2026-03-18".parse().unwrap(), subscription_start: "2026-01-01".parse().unwrap() };
+        let params = Params {
+            as_of: "2026-03-18".parse().unwrap(),
+            subscription_start: "2026-01-01".parse().unwrap(),
+        };
         prepare_connection(&conn, &params, &prelude).unwrap();
         let two: i64 = conn.query_row("SELECT two()", [], |r| r.get(0)).unwrap();
         assert_eq!(two, 2);

@@ -69,7 +69,13 @@ fn used_definitions<'a>(
 
 /// The View SQL of one report. Fails when the query's `getvariable` reads
 /// and the report's `params` differ.
-pub fn view_sql(params: &Params, prelude: &Prelude, tab: &TabConfig, report: &ReportConfig, sql: &str) -> Result<String> {
+pub fn view_sql(
+    params: &Params,
+    prelude: &Prelude,
+    tab: &TabConfig,
+    report: &ReportConfig,
+    sql: &str,
+) -> Result<String> {
     let (macros, param_macros) = used_definitions(prelude, report, sql)?;
     let mut out = format!(
         "-- Report `{}/{}`, as built for {}. This runs as it is in the DuckDB CLI over\n\
@@ -77,8 +83,12 @@ pub fn view_sql(params: &Params, prelude: &Prelude, tab: &TabConfig, report: &Re
          -- the as-of date dropped) and gives the report's rows.\n",
         tab.id, report.id, params.as_of
     );
-    let used_params: Vec<String> =
-        params.macros().into_iter().filter(|(name, _)| param_macros.contains(*name)).map(|(_, s)| s).collect();
+    let used_params: Vec<String> = params
+        .macros()
+        .into_iter()
+        .filter(|(name, _)| param_macros.contains(*name))
+        .map(|(_, s)| s)
+        .collect();
     if !used_params.is_empty() || !report.params.is_empty() {
         out.push_str("\n-- This build's parameters\n");
         for statement in used_params {
@@ -104,7 +114,12 @@ pub fn view_sql(params: &Params, prelude: &Prelude, tab: &TabConfig, report: &Re
 /// A tab's `queries.sql`: the parameter macros, the whole prelude and every
 /// report's query with its params, to paste into the DuckDB CLI over the
 /// loaded tables. `reports` pairs each report with the SQL it ran.
-pub fn tab_script(params: &Params, prelude: &Prelude, tab: &TabConfig, reports: &[(&ReportConfig, &str)]) -> Result<String> {
+pub fn tab_script(
+    params: &Params,
+    prelude: &Prelude,
+    tab: &TabConfig,
+    reports: &[(&ReportConfig, &str)],
+) -> Result<String> {
     let mut out = format!(
         "-- The queries of tab `{}` ({}), as built for {}. This runs as it is in the\n\
          -- DuckDB CLI over the tables tally loaded (one per export, timestamps in\n\
@@ -158,8 +173,15 @@ sql = "SELECT month_start() AS m;"
         CREATE OR REPLACE TEMP MACRO unused() AS year_start();\n";
 
     fn setup() -> (Params, Prelude, Config) {
-        let params = Params { as_of: "2026-03-18".parse().unwrap(), subscription_start: "2026-01-01".parse().unwrap() };
-        (params, Prelude::parse(PRELUDE, "queries/_prelude.sql").unwrap(), Config::parse(SITE, "site.toml").unwrap())
+        let params = Params {
+            as_of: "2026-03-18".parse().unwrap(),
+            subscription_start: "2026-01-01".parse().unwrap(),
+        };
+        (
+            params,
+            Prelude::parse(PRELUDE, "queries/_prelude.sql").unwrap(),
+            Config::parse(SITE, "site.toml").unwrap(),
+        )
     }
 
     #[test]
@@ -170,17 +192,27 @@ sql = "SELECT month_start() AS m;"
         let sql = view_sql(&params, &prelude, tab, report, report.sql.as_deref().unwrap()).unwrap();
         assert!(sql.contains("\nCREATE OR REPLACE TEMP MACRO as_of_end() AS (DATE '2026-03-18' + INTERVAL 1 DAY)::TIMESTAMP;\n"), "{sql}");
         assert!(sql.contains("\nSET VARIABLE \"role\" = 'admin';\n"), "{sql}");
-        assert!(sql.contains("\n-- Everyone up to the as-of date.\nCREATE OR REPLACE TEMP MACRO people()"), "{sql}");
+        assert!(
+            sql.contains("\n-- Everyone up to the as-of date.\nCREATE OR REPLACE TEMP MACRO people()"),
+            "{sql}"
+        );
         assert!(!sql.contains("unused") && !sql.contains("month_start") && !sql.contains("Header"), "{sql}");
         // The `;` goes before the trailing comment.
         assert!(sql.ends_with("WHERE role = getvariable('role'); -- admins\n"), "{sql}");
         // Definitions come before their use.
-        let (a, b, c) = (sql.find("as_of_end()").unwrap(), sql.find("MACRO people").unwrap(), sql.find("SELECT count").unwrap());
+        let (a, b, c) = (
+            sql.find("as_of_end()").unwrap(),
+            sql.find("MACRO people").unwrap(),
+            sql.find("SELECT count").unwrap(),
+        );
         assert!(a < b && b < c);
 
         let plain = &tab.reports[1];
         let sql = view_sql(&params, &prelude, tab, plain, plain.sql.as_deref().unwrap()).unwrap();
-        assert!(sql.contains("MACRO month_start() AS DATE '2026-03-01';") && !sql.contains("Shared"), "{sql}");
+        assert!(
+            sql.contains("MACRO month_start() AS DATE '2026-03-01';") && !sql.contains("Shared"),
+            "{sql}"
+        );
         assert!(sql.ends_with("SELECT month_start() AS m;\n"), "{sql}");
     }
 
@@ -191,7 +223,10 @@ sql = "SELECT month_start() AS m;"
         let mut report = tab.reports[0].clone();
         report.params.clear();
         let err = view_sql(&params, &prelude, tab, &report, report.sql.as_deref().unwrap()).unwrap_err();
-        assert!(err.to_string().contains("reads getvariable('role') but the report has no `params.role`"), "{err}");
+        assert!(
+            err.to_string().contains("reads getvariable('role') but the report has no `params.role`"),
+            "{err}"
+        );
         let plain = &tab.reports[1];
         let mut extra = plain.clone();
         extra.params.insert("rol".into(), toml::Value::String("x".into()));
@@ -203,10 +238,15 @@ sql = "SELECT month_start() AS m;"
     fn a_tab_script_holds_every_query() {
         let (params, prelude, config) = setup();
         let tab = &config.tabs[0];
-        let reports: Vec<(&ReportConfig, &str)> = tab.reports.iter().map(|r| (r, r.sql.as_deref().unwrap())).collect();
+        let reports: Vec<(&ReportConfig, &str)> =
+            tab.reports.iter().map(|r| (r, r.sql.as_deref().unwrap())).collect();
         let script = tab_script(&params, &prelude, tab, &reports).unwrap();
         assert!(script.contains("-- Header.") && script.contains("MACRO unused()"), "{script}");
         assert!(script.contains("-- Report `admins`: Admins (from `sql` in site.toml)\nSET VARIABLE \"role\" = 'admin';\nSELECT count(*)"), "{script}");
-        assert!(script.contains("-- Report `plain`: Plain (from `sql` in site.toml)\nSELECT month_start() AS m;\n"), "{script}");
+        assert!(
+            script
+                .contains("-- Report `plain`: Plain (from `sql` in site.toml)\nSELECT month_start() AS m;\n"),
+            "{script}"
+        );
     }
 }

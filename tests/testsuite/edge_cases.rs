@@ -73,7 +73,10 @@ fn a_person_in_several_organizations_is_one_seat_and_counted_once_per_organizati
     assert_eq!(rows("popular-pages-members"), vec![json!({"page": "/catalog", "visits": 2, "users": 2})]);
     assert_eq!(
         rows("popular-pages-admins"),
-        vec![json!({"page": "/settings", "visits": 2, "users": 1}), json!({"page": "/catalog", "visits": 1, "users": 1})]
+        vec![
+            json!({"page": "/settings", "visits": 2, "users": 1}),
+            json!({"page": "/catalog", "visits": 1, "users": 1})
+        ]
     );
 
     // Current members, one row per person and organization, with what they
@@ -82,18 +85,61 @@ fn a_person_in_several_organizations_is_one_seat_and_counted_once_per_organizati
     // February), 1 visit; Cai in Acme 3 logins, 0 visits; Dee in Beta no
     // login ever there, 1 visit. Cai's Beta and Dee's Acme memberships are
     // not current.
-    let member = |email: &str, name: &str, org: &str, team: &str, role: &str, visits: i64, logins: i64, last: Value| {
+    let member = |email: &str,
+                  name: &str,
+                  org: &str,
+                  team: &str,
+                  role: &str,
+                  visits: i64,
+                  logins: i64,
+                  last: Value| {
         json!({"email": email, "full_name": name, "organization_name": org, "team": team, "role": role,
                "page_visits": visits, "logins": logins, "last_login_at": last})
     };
     assert_eq!(
         rows("least-engaged-users"),
         vec![
-            member("cai@example.test", "Cai Chen", "Acme", "Ops", "member", 0, 3, json!("2026-03-16T09:00:00Z")),
-            member("ben@example.test", "Ben Brown", "Acme", "Platform", "member", 1, 0, json!("2026-02-16T09:00:00Z")),
+            member(
+                "cai@example.test",
+                "Cai Chen",
+                "Acme",
+                "Ops",
+                "member",
+                0,
+                3,
+                json!("2026-03-16T09:00:00Z")
+            ),
+            member(
+                "ben@example.test",
+                "Ben Brown",
+                "Acme",
+                "Platform",
+                "member",
+                1,
+                0,
+                json!("2026-02-16T09:00:00Z")
+            ),
             member("dee@example.test", "Dee Diaz", "Beta", "Support", "admin", 1, 0, json!(null)),
-            member("ana@example.test", "Ana Alves", "Beta", "Data", "member", 1, 1, json!("2026-03-17T09:00:00Z")),
-            member("ana@example.test", "Ana Alves", "Acme", "Platform", "admin", 2, 1, json!("2026-03-03T09:00:00Z")),
+            member(
+                "ana@example.test",
+                "Ana Alves",
+                "Beta",
+                "Data",
+                "member",
+                1,
+                1,
+                json!("2026-03-17T09:00:00Z")
+            ),
+            member(
+                "ana@example.test",
+                "Ana Alves",
+                "Acme",
+                "Platform",
+                "admin",
+                2,
+                1,
+                json!("2026-03-03T09:00:00Z")
+            ),
         ]
     );
     // Teams belong to an organization: Acme Platform = Ana (Acme) + Ben: 1
@@ -107,7 +153,10 @@ fn a_person_in_several_organizations_is_one_seat_and_counted_once_per_organizati
     let data = team("Data", "Beta", 1, 1, 1, 1.0);
     let support = team("Support", "Beta", 1, 0, 1, 1.0);
     let ops = team("Ops", "Acme", 1, 3, 0, 0.0);
-    assert_eq!(rows("most-engaged-teams"), vec![platform.clone(), data.clone(), support.clone(), ops.clone()]);
+    assert_eq!(
+        rows("most-engaged-teams"),
+        vec![platform.clone(), data.clone(), support.clone(), ops.clone()]
+    );
     assert_eq!(rows("least-engaged-teams"), vec![ops, data, support, platform]);
     // The last 7 days (Mar 12-18): Ana in Beta (Mar 17), Cai in Acme (Mar
     // 16), each with their role there.
@@ -202,9 +251,7 @@ fn entity_counts_are_a_level_carried_forward() {
     );
     // Every month from each organization's first snapshot, with the snapshot
     // the value comes from; none for Beta in January or Cyan before April.
-    let log = |month: &str, org: &str, day: &str, entities: i64, change: Value| {
-        json!({"month": month, "organization_name": org, "snapshot_date": day, "entities": entities, "change": change})
-    };
+    let log = |month: &str, org: &str, day: &str, entities: i64, change: Value| json!({"month": month, "organization_name": org, "snapshot_date": day, "entities": entities, "change": change});
     assert_eq!(
         rows("entities-log-by-organization"),
         vec![
@@ -224,7 +271,10 @@ fn entity_counts_are_a_level_carried_forward() {
     empty.write("data/entity_counts.csv", "snapshot_date,organization_id,blueprint,entity_count\n");
     empty.build_ok(&[]);
     let rows = |report| empty.report_rows("entities", report);
-    assert_eq!(rows("monthly-entities"), vec![json!({"month": "2026-04-01", "entities": null, "change": null})]);
+    assert_eq!(
+        rows("monthly-entities"),
+        vec![json!({"month": "2026-04-01", "entities": null, "change": null})]
+    );
     assert_eq!(rows("total-entities"), vec![json!({"entities": null, "change": null})]);
     assert_eq!(rows("entities-by-blueprint"), Vec::<Value>::new());
 }
@@ -236,11 +286,7 @@ fn entity_counts_are_a_level_carried_forward() {
 fn rows_without_an_organization_count_and_are_named() {
     let site = built("edge-no-organization");
     let rows = |report| site.report_rows("actions-automations", report);
-    // 2026, not from the UI: r2 (api), r3, r4, r5; in March r2, r4, r5.
-    assert_eq!(rows("api-and-automation-triggers"), vec![json!({"runs": 4, "this_month": 3})]);
-    let month = |m: &str, org: &str, runs: i64, change: Value, same_days: Value| {
-        json!({"month": m, "organization_name": org, "runs": runs, "change": change, "previous_to_date": same_days})
-    };
+    let month = |m: &str, org: &str, runs: i64, change: Value, same_days: Value| json!({"month": m, "organization_name": org, "runs": runs, "change": change, "previous_to_date": same_days});
     // From the first run's month (February); "(no organization)" sorts first.
     assert_eq!(
         rows("monthly-action-runs"),
@@ -287,6 +333,8 @@ fn rows_without_an_organization_count_and_are_named() {
                    "in_progress": 0, "last_run_at": null}),
         ]
     );
+    // 2026, not from the UI: r2 (api), r3, r4, r5; in March r2, r4, r5.
+    assert_eq!(rows("api-and-automation-triggers"), vec![json!({"runs": 4, "this_month": 3})]);
     assert_eq!(
         rows("actions-by-user"),
         vec![
@@ -349,8 +397,10 @@ fn rows_without_an_organization_count_and_are_named() {
     );
     assert_eq!(
         rows("latest-logins"),
-        vec![json!({"email": "ana@example.test", "full_name": "Ana Alves", "organization_name": "(no organization)",
-                    "role": null, "logins": 1, "last_login_at": "2026-03-17T09:00:00Z"})]
+        vec![
+            json!({"email": "ana@example.test", "full_name": "Ana Alves", "organization_name": "(no organization)",
+                    "role": null, "logins": 1, "last_login_at": "2026-03-17T09:00:00Z"})
+        ]
     );
 }
 
@@ -412,8 +462,11 @@ fn logs_show_the_state_at_the_as_of_date() {
     );
     assert_eq!(rows("total-data-sources"), vec![json!({"data_sources": 1, "change": -1})]);
     // Ana's removal has not happened yet; Ben's has.
-    let current: Vec<Value> =
-        site.report_rows("users-activity", "least-engaged-users").iter().map(|r| r["email"].clone()).collect();
+    let current: Vec<Value> = site
+        .report_rows("users-activity", "least-engaged-users")
+        .iter()
+        .map(|r| r["email"].clone())
+        .collect();
     assert_eq!(current, vec![json!("ana@example.test")]);
 }
 
@@ -436,7 +489,10 @@ fn headlines_and_summaries_compare_like_with_like() {
     // The headline: 2, down 1 against the same days, said so (not -2 against
     // the whole of February).
     let card = headline_card(&index, "Monthly AI interactions");
-    assert!(card.contains(">2<") && card.contains("\u{2212}1") && card.contains("vs 1\u{2013}18 Feb"), "{card}");
+    assert!(
+        card.contains(">2<") && card.contains("\u{2212}1") && card.contains("vs 1\u{2013}18 Feb"),
+        "{card}"
+    );
     assert!(card.contains("1\u{2013}18 Mar 2026"), "{card}");
     // The runs-this-month figure is a part of the year's runs, and says so.
     let card = headline_card(&index, "Actions triggered via API + automation triggers");
@@ -455,7 +511,10 @@ fn headlines_and_summaries_compare_like_with_like() {
         "no like-for-like AI summary in the page"
     );
     // MCP: 1 on Mar 5 against none on 1-18 February (Feb 20 is later).
-    assert!(page.contains("Mcp calls 1 in 1\u{2013}18 Mar 2026, up 1 from 1\u{2013}18 Feb."), "no MCP summary");
+    assert!(
+        page.contains("Mcp calls 1 in 1\u{2013}18 Mar 2026, up 1 from 1\u{2013}18 Feb."),
+        "no MCP summary"
+    );
     let page = site.read("public/users-activity/index.html");
     assert!(
         page.contains("Active seats 1 on 18 Mar 2026, unchanged from the end of Feb 2026."),

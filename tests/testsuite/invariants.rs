@@ -81,7 +81,11 @@ fn check_invariants(site: &TestSite) {
             );
         }
         let listed: Vec<&String> = months.keys().collect();
-        assert_eq!(listed.last().map(|m| m.as_str()), Some(as_of_month.as_str()), "{tab}/{report} ends at the as-of month");
+        assert_eq!(
+            listed.last().map(|m| m.as_str()),
+            Some(as_of_month.as_str()),
+            "{tab}/{report} ends at the as-of month"
+        );
         for pair in listed.windows(2) {
             assert_eq!(&next_month(pair[0]), pair[1], "{tab}/{report}: a month is missing after {}", pair[0]);
         }
@@ -104,7 +108,10 @@ fn check_invariants(site: &TestSite) {
     // Entities: the blueprints sum to the total, and each month's
     // organizations (carried forward) to that month of the series.
     let blueprints = rows("entities", "entities-by-blueprint");
-    assert_eq!(blueprints.iter().map(|r| int(r, "entities")).sum::<i64>(), entities["entities"].as_i64().unwrap_or(0));
+    assert_eq!(
+        blueprints.iter().map(|r| int(r, "entities")).sum::<i64>(),
+        entities["entities"].as_i64().unwrap_or(0)
+    );
     let mut by_month: BTreeMap<String, i64> = BTreeMap::new();
     for row in rows("entities", "entities-log-by-organization") {
         *by_month.entry(row["month"].as_str().unwrap().to_string()).or_default() += int(&row, "entities");
@@ -127,7 +134,11 @@ fn check_invariants(site: &TestSite) {
             "{report}: every run has one outcome (success, failure or in progress on the as-of date)"
         );
         for outcome in ["successful", "failed", "in_progress"] {
-            assert_eq!(sum(&breakdown, outcome), sum(&rows(tab, "actions-by-organization"), outcome), "{report}");
+            assert_eq!(
+                sum(&breakdown, outcome),
+                sum(&rows(tab, "actions-by-organization"), outcome),
+                "{report}"
+            );
         }
     }
     // The automation runs log is this month's automation runs.
@@ -153,7 +164,8 @@ fn check_invariants(site: &TestSite) {
     assert_eq!(sum(&usage, "mcp_calls"), sum(&rows("ai-mcp", "monthly-mcp-calls"), "mcp_calls"));
 
     // Data sources: the log's connected sources are the total.
-    let connected = rows("data-sources", "data-sources-log").iter().filter(|r| r["status"] == "connected").count();
+    let connected =
+        rows("data-sources", "data-sources-log").iter().filter(|r| r["status"] == "connected").count();
     assert_eq!(connected as i64, int(total_sources, "data_sources"));
 
     // Seats: the seats of the log that have not ended are the as-of month's.
@@ -164,7 +176,9 @@ fn check_invariants(site: &TestSite) {
     // Not equal: popular pages are the ten most visited, and member and
     // admin visits leave out visits by people the users export does not list
     // in that organization (or with another role).
-    for (pages, visits) in [("popular-pages-members", "member-page-visits"), ("popular-pages-admins", "admin-page-visits")] {
+    for (pages, visits) in
+        [("popular-pages-members", "member-page-visits"), ("popular-pages-admins", "admin-page-visits")]
+    {
         let month = last(tab, visits);
         assert!(sum(&rows(tab, pages), "visits") <= int(&month, "page_visits"), "{pages}");
     }
@@ -196,7 +210,9 @@ fn the_sample_site_numbers_agree_with_each_other() {
 
 #[test]
 fn the_fixture_numbers_agree_with_each_other() {
-    for fixture in ["catalogue", "edge-multi-org", "edge-no-organization", "edge-entity-levels", "edge-state-at-as-of"] {
+    for fixture in
+        ["catalogue", "edge-multi-org", "edge-no-organization", "edge-entity-levels", "edge-state-at-as-of"]
+    {
         let site = default_site(fixture);
         site.build_ok(&[]);
         check_invariants(&site);

@@ -100,7 +100,11 @@ fn the_view_sql_on_the_page_and_in_queries_sql_is_what_ran() {
                 .replace('"', "&quot;")
                 .replace('\'', "&#x27;")
                 .replace('/', "&#x2F;");
-            assert!(page.contains(&escaped), "{id}/{}: the page does not show its View SQL", output.report.id);
+            assert!(
+                page.contains(&escaped),
+                "{id}/{}: the page does not show its View SQL",
+                output.report.id
+            );
         }
     }
     // Twin reports share one query and differ by their params.
@@ -145,8 +149,11 @@ fn the_reports_run_unchanged_over_one_organizations_tables() {
         for table in &db.tables {
             let has_org = table.columns.iter().any(|(name, _)| name == "organization_id");
             let filter = if has_org { format!(" WHERE organization_id = '{org}'") } else { String::new() };
-            conn.execute_batch(&format!("CREATE TABLE one_org.{0} AS SELECT * FROM main.{0}{filter}", table.name))
-                .unwrap();
+            conn.execute_batch(&format!(
+                "CREATE TABLE one_org.{0} AS SELECT * FROM main.{0}{filter}",
+                table.name
+            ))
+            .unwrap();
         }
         conn.execute_batch("SET search_path = 'one_org'").unwrap();
         prepare_connection(&conn, &site.params(), &site.prelude).unwrap();
@@ -157,7 +164,11 @@ fn the_reports_run_unchanged_over_one_organizations_tables() {
                 .rows
                 .iter()
                 .map(|row| {
-                    let object = table.columns.iter().zip(row).map(|(c, v)| (c.name.clone(), serde_json::to_value(v).unwrap()));
+                    let object = table
+                        .columns
+                        .iter()
+                        .zip(row)
+                        .map(|(c, v)| (c.name.clone(), serde_json::to_value(v).unwrap()));
                     Value::Object(object.collect())
                 })
                 .collect();
