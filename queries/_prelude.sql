@@ -13,9 +13,10 @@
 
 -- Organizations --------------------------------------------------------------
 
--- A row's organization id, or NULL when it has none (missing, null or blank).
+-- A row's organization id, or NULL when it has none (missing, null or
+-- empty). Ids are text whatever type the export gives them.
 CREATE OR REPLACE TEMP MACRO org_key(organization_id) AS
-    nullif(trim(CAST(organization_id AS VARCHAR)), '');
+    nullif(CAST(organization_id AS VARCHAR), '');
 
 -- How an organization is named in a breakdown: its name, else its id; rows
 -- without an organization (an API run with a service token, say) are
@@ -50,7 +51,7 @@ CREATE OR REPLACE TEMP MACRO memberships() AS TABLE
         coalesce(user_type = 'disabled', false) AS disabled,
         CASE WHEN removed_at < as_of_end() THEN removed_at END AS removed_at
     FROM users
-    WHERE nullif(trim(user_id), '') IS NOT NULL
+    WHERE nullif(user_id, '') IS NOT NULL
     ORDER BY user_id, org_key(organization_id), created_at DESC NULLS LAST, email;
 
 -- One row per person (user_id), with the email and name of their first
@@ -76,7 +77,7 @@ CREATE OR REPLACE TEMP MACRO seat_activations() AS TABLE
         SELECT user_id, date_trunc('week', logged_in_at) AS week, min(logged_in_at) AS first_login
         FROM logins
         WHERE logged_in_at >= subscription_start() AND logged_in_at < as_of_end()
-            AND nullif(trim(user_id), '') IS NOT NULL
+            AND nullif(user_id, '') IS NOT NULL
         GROUP BY 1, 2
     ),
     third_weeks AS (
@@ -282,11 +283,11 @@ CREATE OR REPLACE TEMP MACRO runs() AS TABLE
         CASE WHEN r.ended_at >= as_of_end() THEN 'in_progress' ELSE r.status END AS status,
         r.started_at,
         CASE WHEN r.ended_at < as_of_end() THEN r.ended_at END AS ended_at,
-        nullif(trim(r.user_id), '') AS user_id,
+        nullif(r.user_id, '') AS user_id,
         coalesce(u.email, p.email) AS email,
         coalesce(u.full_name, p.full_name) AS full_name,
-        coalesce(nullif(trim(r.role), ''), u.role) AS role,
-        coalesce(nullif(trim(r.team), ''), u.team) AS team
+        coalesce(nullif(r.role, ''), u.role) AS role,
+        coalesce(nullif(r.team, ''), u.team) AS team
     FROM action_runs AS r
     LEFT JOIN titles AS t ON t.action_identifier IS NOT DISTINCT FROM r.action_identifier
     LEFT JOIN memberships() AS u

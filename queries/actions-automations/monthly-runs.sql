@@ -3,11 +3,11 @@
 -- the first month of the run history to the as-of month (zero where nothing
 -- ran), with the change against the organization's previous month and, for
 -- the as-of month, its previous month over the same days
--- (monthly_flow_by_organization()). Runs without an organization are
--- "(no organization)".
+-- (monthly_flow_by_organization(), which also bounds the runs by the as-of
+-- date). Runs without an organization are "(no organization)".
 WITH typed_runs AS (
     SELECT started_at AS happened_at, organization_id
-    FROM runs()
+    FROM action_runs
     WHERE run_type = getvariable('run_type')
 )
 SELECT month,

@@ -4,7 +4,7 @@
 -- export's row for that organization (else their first: people()).
 -- Invocations without a user are "No user". Heaviest users first.
 WITH invocations AS (
-    SELECT nullif(trim(user_id), '') AS user_id, org_key(organization_id) AS organization_id, interface, invoked_at
+    SELECT nullif(user_id, '') AS user_id, org_key(organization_id) AS organization_id, interface, invoked_at
     FROM ai_invocations
     WHERE interface IN ('ai', 'mcp') AND invoked_at < as_of_end()
 )
