@@ -137,15 +137,15 @@ CREATE OR REPLACE TEMP MACRO month_series(first_at) AS TABLE
         month_start(),
         INTERVAL 1 MONTH)) AS DATE) AS month;
 
--- A flow (runs, visits, invocations) per month. `event_table` names a table or a
--- CTE of the calling query with columns `happened_at` (TIMESTAMP) and
--- `user_id`; `first_at` is where the series starts (the history start of the
--- export the events come from). One row per month of month_series(first_at):
--- `events`: its rows counted (zero in a month without any), `users` (different
--- user_id values), `change` against the previous month, and, on the as-of
--- month only, `previous_to_date`: the previous month's events over the same
--- days (1 to the as-of day), the like-for-like comparison for a month that is
--- not over yet.
+-- A flow (runs, visits, invocations) per month. `event_table` names a table
+-- or a CTE of the calling query with columns `happened_at` (TIMESTAMP) and
+-- `user_id`; `first_at` is where the series starts (the history start of
+-- the export the events come from). One row per month of
+-- month_series(first_at): `events`, its rows counted (zero in a month without
+-- any), `users` (different user_id values), `change` against the previous
+-- month, and, on the as-of month only, `previous_to_date`: the previous
+-- month's events over the same days (1 to the as-of day), the like-for-like
+-- comparison for a month that is not over yet.
 CREATE OR REPLACE TEMP MACRO monthly_flow(event_table, first_at) AS TABLE
     WITH counts AS (
         SELECT CAST(date_trunc('month', happened_at) AS DATE) AS month,

@@ -13,6 +13,10 @@ use super::params::{set_variables_sql, Params};
 use super::prelude::{called_names, code_end, read_variables, Prelude};
 use crate::config::{ReportConfig, TabConfig};
 
+/// What a script runs over, for its first comment.
+const LOADED_TABLES: &str = "-- Runs as it is in the DuckDB CLI over the tables tally loaded (one per\n\
+    -- export, timestamps in UTC, rows after the as-of date dropped)";
+
 /// Where a report's query comes from, for the script's comments.
 fn source(report: &ReportConfig) -> String {
     match &report.sql_file {
@@ -78,9 +82,7 @@ pub fn view_sql(
 ) -> Result<String> {
     let (macros, param_macros) = used_definitions(prelude, report, sql)?;
     let mut out = format!(
-        "-- Report `{}/{}`, as built for {}. This runs as it is in the DuckDB CLI over\n\
-         -- the tables tally loaded (one per export, timestamps in UTC, rows after\n\
-         -- the as-of date dropped) and gives the report's rows.\n",
+        "-- Report `{}/{}`, as built for {}.\n{LOADED_TABLES} and gives the report's rows.\n",
         tab.id, report.id, params.as_of
     );
     let used_params: Vec<String> = params
@@ -121,10 +123,8 @@ pub fn tab_script(
     reports: &[(&ReportConfig, &str)],
 ) -> Result<String> {
     let mut out = format!(
-        "-- The queries of tab `{}` ({}), as built for {}. This runs as it is in the\n\
-         -- DuckDB CLI over the tables tally loaded (one per export, timestamps in\n\
-         -- UTC, rows after the as-of date dropped); each query gives its report's rows.\n\
-         \n-- This build's parameters\n",
+        "-- The queries of tab `{}` ({}), as built for {}.\n{LOADED_TABLES}; each query\n\
+         -- gives its report's rows.\n\n-- This build's parameters\n",
         tab.id, tab.title, params.as_of
     );
     for (_, statement) in params.macros() {
