@@ -41,10 +41,14 @@ pub fn for_each_row(
     let stmt_ref = rows.as_ref().ok_or_else(|| anyhow!("the query returned no result"))?;
     let count = stmt_ref.column_count();
     let mut columns = Vec::with_capacity(count);
+    // A column of DuckDB's NULL type (`SELECT NULL AS x`) holds only NULLs,
+    // and the duckdb crate panics when asked for one of its values.
+    let mut all_null = Vec::with_capacity(count);
     for i in 0..count {
         let name = stmt_ref.column_name(i).map_err(|e| anyhow!("{e}"))?.to_string();
-        let ty = map_type(&stmt_ref.column_type(i));
-        columns.push(Column { name, ty });
+        let data_type = stmt_ref.column_type(i);
+        all_null.push(data_type == DataType::Null);
+        columns.push(Column { name, ty: map_type(&data_type) });
     }
     if let Some(twice) =
         columns.iter().enumerate().find(|(i, c)| columns[..*i].iter().any(|p| p.name == c.name))
@@ -57,6 +61,10 @@ pub fn for_each_row(
     while let Some(row) = rows.next().map_err(|e| anyhow!("{e}"))? {
         values.clear();
         for (i, column) in columns.iter().enumerate() {
+            if all_null[i] {
+                values.push(Value::Null);
+                continue;
+            }
             let value = row.get_ref(i).map_err(|e| anyhow!("{e}"))?;
             values.push(convert(value, column)?);
         }
@@ -144,4 +152,17 @@ fn convert(value: ValueRef<'_>, column: &Column) -> Result<Value> {
 
 fn int_or_float(i: i128) -> Value {
     i64::try_from(i).map(Value::Int).unwrap_or(Value::Float(i as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_of_the_null_type_is_read_as_nulls() {
+        let conn = Connection::open_in_memory().unwrap();
+        let table = run_query(&conn, "SELECT NULL AS x, 1 AS n UNION ALL SELECT NULL, 2").unwrap();
+        assert_eq!(table.columns[0], Column { name: "x".into(), ty: ColumnType::Text });
+        assert_eq!(table.rows, vec![vec![Value::Null, Value::Int(1)], vec![Value::Null, Value::Int(2)]]);
+    }
 }
