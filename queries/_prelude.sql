@@ -148,29 +148,27 @@ CREATE OR REPLACE TEMP MACRO month_series(first_at) AS TABLE
 -- comparison for a month that is not over yet.
 CREATE OR REPLACE TEMP MACRO monthly_flow(event_table, first_at) AS TABLE
     WITH counts AS (
+        -- `to_date`: the month's events up to the same day as the as-of
+        -- date; what the as-of month compares with, on its previous month
         SELECT CAST(date_trunc('month', happened_at) AS DATE) AS month,
             count(*) AS events,
-            count(DISTINCT user_id) AS users
+            count(DISTINCT user_id) AS users,
+            count(*) FILTER (WHERE happened_at < previous_to_date_end()) AS to_date
         FROM query_table(event_table)
         WHERE happened_at < as_of_end()
         GROUP BY 1
-    ),
-    same_days AS (
-        SELECT count(*) AS events
-        FROM query_table(event_table)
-        WHERE happened_at >= previous_month_start() AND happened_at < previous_to_date_end()
     ),
     series AS (
         SELECT m.month,
             coalesce(c.events, 0) AS events,
             coalesce(c.users, 0) AS users,
-            lag(coalesce(c.events, 0)) OVER (ORDER BY m.month) AS previous
+            lag(coalesce(c.events, 0)) OVER (ORDER BY m.month) AS previous,
+            lag(coalesce(c.to_date, 0)) OVER (ORDER BY m.month) AS previous_to_date
         FROM month_series(first_at) AS m
         LEFT JOIN counts AS c USING (month)
     )
     SELECT month, events, users, events - previous AS change,
-        CASE WHEN month = month_start() AND previous IS NOT NULL THEN (SELECT events FROM same_days) END
-            AS previous_to_date
+        CASE WHEN month = month_start() THEN previous_to_date END AS previous_to_date
     FROM series;
 
 -- monthly_flow, one series per organization: every organization of the
@@ -182,26 +180,22 @@ CREATE OR REPLACE TEMP MACRO monthly_flow_by_organization(event_table, first_at)
     WITH counts AS (
         SELECT CAST(date_trunc('month', happened_at) AS DATE) AS month,
             org_key(organization_id) AS organization_id,
-            count(*) AS events
+            count(*) AS events,
+            count(*) FILTER (WHERE happened_at < previous_to_date_end()) AS to_date
         FROM query_table(event_table)
         WHERE happened_at < as_of_end()
         GROUP BY 1, 2
     ),
-    same_days AS (
-        SELECT org_key(organization_id) AS organization_id, count(*) AS events
-        FROM query_table(event_table)
-        WHERE happened_at >= previous_month_start() AND happened_at < previous_to_date_end()
-        GROUP BY 1
-    ),
     orgs AS (
         SELECT organization_id FROM organization_names()
         UNION
-        SELECT org_key(organization_id) FROM query_table(event_table) WHERE happened_at < as_of_end()
+        SELECT organization_id FROM counts
     ),
     series AS (
         SELECT m.month, g.organization_id,
             coalesce(c.events, 0) AS events,
-            lag(coalesce(c.events, 0)) OVER (PARTITION BY g.organization_id ORDER BY m.month) AS previous
+            lag(coalesce(c.events, 0)) OVER (PARTITION BY g.organization_id ORDER BY m.month) AS previous,
+            lag(coalesce(c.to_date, 0)) OVER (PARTITION BY g.organization_id ORDER BY m.month) AS previous_to_date
         FROM month_series(first_at) AS m
         CROSS JOIN orgs AS g
         LEFT JOIN counts AS c ON c.month = m.month AND c.organization_id IS NOT DISTINCT FROM g.organization_id
@@ -211,11 +205,9 @@ CREATE OR REPLACE TEMP MACRO monthly_flow_by_organization(event_table, first_at)
         org_label(o.organization_name, s.organization_id) AS organization_name,
         s.events,
         s.events - s.previous AS change,
-        CASE WHEN s.month = month_start() AND s.previous IS NOT NULL
-            THEN coalesce(d.events, 0) END AS previous_to_date
+        CASE WHEN s.month = month_start() THEN s.previous_to_date END AS previous_to_date
     FROM series AS s
-    LEFT JOIN organization_names() AS o ON o.organization_id = s.organization_id
-    LEFT JOIN same_days AS d ON d.organization_id IS NOT DISTINCT FROM s.organization_id;
+    LEFT JOIN organization_names() AS o ON o.organization_id = s.organization_id;
 
 -- Page visits ----------------------------------------------------------------
 
@@ -263,37 +255,45 @@ CREATE OR REPLACE TEMP MACRO member_activity() AS TABLE
 
 -- Action and automation runs started up to the as-of date, as they stood on
 -- it: a run that ended after the as-of date is `in_progress`, without
--- `ended_at`. An action is identified by `action_identifier` and named by
--- the latest title seen for it (a renamed action is one action). The role
--- and team are the run's own, else the user's in the run's organization;
--- the email and name the user's there, else their first (people()).
+-- `ended_at`. `role` and `team` are the run's own (empty when it has none).
 CREATE OR REPLACE TEMP MACRO runs() AS TABLE
-    WITH titles AS (
-        SELECT action_identifier, arg_max(action_title, (started_at, run_id)) AS action_title
-        FROM action_runs
-        WHERE started_at < as_of_end()
-        GROUP BY action_identifier
-    )
-    SELECT r.run_id,
-        org_key(r.organization_id) AS organization_id,
-        r.run_type,
-        r.action_identifier,
-        t.action_title,
-        r.trigger,
-        CASE WHEN r.ended_at >= as_of_end() THEN 'in_progress' ELSE r.status END AS status,
-        r.started_at,
-        CASE WHEN r.ended_at < as_of_end() THEN r.ended_at END AS ended_at,
-        nullif(r.user_id, '') AS user_id,
+    SELECT run_id,
+        org_key(organization_id) AS organization_id,
+        run_type,
+        action_identifier,
+        trigger,
+        CASE WHEN ended_at >= as_of_end() THEN 'in_progress' ELSE status END AS status,
+        started_at,
+        CASE WHEN ended_at < as_of_end() THEN ended_at END AS ended_at,
+        nullif(user_id, '') AS user_id,
+        nullif(role, '') AS role,
+        nullif(team, '') AS team
+    FROM action_runs
+    WHERE started_at < as_of_end();
+
+-- An action is identified by `action_identifier` and named by the latest
+-- title seen for it up to the as-of date (a renamed action is one action;
+-- two actions with the same title are two).
+CREATE OR REPLACE TEMP MACRO action_titles() AS TABLE
+    SELECT action_identifier, arg_max(action_title, (started_at, run_id)) AS action_title
+    FROM action_runs
+    WHERE started_at < as_of_end()
+    GROUP BY action_identifier;
+
+-- runs() with the person who started each: the role and team are the run's
+-- own, else the user's in the run's organization; the email and name the
+-- user's there, else their first (people()).
+CREATE OR REPLACE TEMP MACRO runs_by_person() AS TABLE
+    SELECT r.* REPLACE (
+            coalesce(r.role, u.role) AS role,
+            coalesce(r.team, u.team) AS team
+        ),
         coalesce(u.email, p.email) AS email,
-        coalesce(u.full_name, p.full_name) AS full_name,
-        coalesce(nullif(r.role, ''), u.role) AS role,
-        coalesce(nullif(r.team, ''), u.team) AS team
-    FROM action_runs AS r
-    LEFT JOIN titles AS t ON t.action_identifier IS NOT DISTINCT FROM r.action_identifier
+        coalesce(u.full_name, p.full_name) AS full_name
+    FROM runs() AS r
     LEFT JOIN memberships() AS u
-        ON u.user_id = r.user_id AND u.organization_id IS NOT DISTINCT FROM org_key(r.organization_id)
-    LEFT JOIN people() AS p ON p.user_id = r.user_id
-    WHERE r.started_at < as_of_end();
+        ON u.user_id = r.user_id AND u.organization_id IS NOT DISTINCT FROM r.organization_id
+    LEFT JOIN people() AS p ON p.user_id = r.user_id;
 
 -- Entities -------------------------------------------------------------------
 
