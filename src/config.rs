@@ -50,6 +50,13 @@ pub struct Config {
     /// first day of the data.
     #[serde(default)]
     pub subscription_start: Option<Date>,
+    /// An SQL file of shared definitions, relative to `site.toml`: only
+    /// `CREATE OR REPLACE TEMP MACRO` statements, defined on every connection
+    /// after the parameter macros and before any report runs, so reports can
+    /// share one definition of a number. "View SQL" shows the macros a report
+    /// uses.
+    #[serde(default)]
+    pub prelude: Option<PathBuf>,
     /// How many rows a table shows on its page; the downloads hold all rows.
     #[serde(default = "default_page_rows")]
     pub page_rows: usize,
@@ -228,6 +235,44 @@ pub struct ReportConfig {
     /// previous period, shown beside the number.
     #[serde(default)]
     pub change_column: Option<String>,
+    /// Values the query reads with `getvariable('name')`, e.g.
+    /// `params = { role = "admin" }`: set with `SET VARIABLE` before the
+    /// query runs and shown in "View SQL", so twin reports can share one
+    /// query file. Strings, integers, floats, booleans, dates and arrays of
+    /// them. A query must read every param it is given, and be given every
+    /// param it reads.
+    #[serde(default)]
+    pub params: BTreeMap<String, toml::Value>,
+    /// What the number measures, which decides what its headline and chart
+    /// summary compare it with: `flow` (events over a period: runs, visits,
+    /// invocations) or `level` (a state at a moment: seats, entities, data
+    /// sources). Unset: the change against the previous row, unlabelled.
+    #[serde(default)]
+    pub measure: Option<Measure>,
+    /// For a `flow`: the column holding, on the as-of month's row, the
+    /// previous month's value over the same days (1 to the as-of day), which
+    /// the as-of month to date is compared with. Default `previous_to_date`.
+    #[serde(default)]
+    pub compare_column: Option<String>,
+    /// Says what the second number of a number display is when it is not a
+    /// change against an earlier period (`"this month"` for the runs of a
+    /// year-to-date count that fell in this month): shown after it, neither
+    /// up nor down.
+    #[serde(default)]
+    pub change_label: Option<String>,
+}
+
+/// What a report's number measures (`measure` in `site.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Measure {
+    /// Events counted over a period (runs, visits, invocations): zero in a
+    /// month without any, and the as-of month, not over yet, is compared
+    /// month to date with the same days of the previous month.
+    Flow,
+    /// A state at a moment (active seats, entities, data sources): carried
+    /// forward, and compared with the end of the previous month.
+    Level,
 }
 
 /// Width of a report card on wide screens.
@@ -462,6 +507,18 @@ impl Config {
                         .validate()
                         .with_context(|| format!("report `{}/{}` ({key}.chart)", tab.id, report.id))?;
                 }
+                for (name, value) in &report.params {
+                    crate::report::param_literal(value).map_err(|e| {
+                        anyhow::anyhow!("report `{}/{}`: key `{key}.params.{name}`: {e}", tab.id, report.id)
+                    })?;
+                    if !is_table_name(name) {
+                        bail!(
+                            "report `{}/{}`: key `{key}.params.{name}`: a param name is letters, digits and `_`, not starting with a digit",
+                            tab.id,
+                            report.id
+                        );
+                    }
+                }
             }
         }
         Ok(())
@@ -469,6 +526,11 @@ impl Config {
 
     /// Checks the paths the config names, relative to `root`.
     pub fn check_paths(&self, root: &Path) -> Result<()> {
+        if let Some(file) = &self.prelude {
+            if !root.join(file).is_file() {
+                bail!("key `prelude`: SQL file `{}` not found", root.join(file).display());
+            }
+        }
         for tab in &self.tabs {
             for report in &tab.reports {
                 if let Some(file) = &report.sql_file {
@@ -485,6 +547,20 @@ impl Config {
     /// Iterates over every (tab, report) pair in order.
     pub fn reports(&self) -> impl Iterator<Item = (&TabConfig, &ReportConfig)> {
         self.tabs.iter().flat_map(|tab| tab.reports.iter().map(move |report| (tab, report)))
+    }
+
+    /// The prelude's text (empty without one) and its name for messages.
+    pub fn load_prelude(&self, root: &Path) -> Result<(String, String)> {
+        match &self.prelude {
+            None => Ok((String::new(), "prelude".into())),
+            Some(file) => {
+                let path = root.join(file);
+                let text = std::fs::read_to_string(&path).with_context(|| {
+                    format!("failed to read the prelude `{}` (key `prelude`)", path.display())
+                })?;
+                Ok((text, file.display().to_string()))
+            }
+        }
     }
 }
 
@@ -551,6 +627,11 @@ impl ReportConfig {
             }
             (None, None) => bail!("report `{}` has no SQL", self.id),
         }
+    }
+
+    /// The column a `flow` compares its as-of month with.
+    pub fn compare_column(&self) -> &str {
+        self.compare_column.as_deref().unwrap_or("previous_to_date")
     }
 
     /// The card width, defaulting by display kind.

@@ -64,6 +64,9 @@ pub struct TabEntry {
     pub href: String,
     /// The tab PDF, from the site root.
     pub pdf: String,
+    /// Every query of the tab as one script that runs in the DuckDB CLI
+    /// over the loaded tables (`queries.sql`), from the site root.
+    pub queries: String,
     /// The reports, in order.
     pub reports: Vec<ReportEntry>,
 }

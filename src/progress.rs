@@ -1,7 +1,7 @@
-//! Build progress on stderr: a live bar on a terminal (phase, done of total,
-//! elapsed), plain lines when stderr is a file or a pipe (CI logs, cron
-//! mail), nothing with `--quiet`. Warnings always print, except in quiet
-//! mode, where only errors do.
+//! Build progress on stdout: a live bar on a terminal (phase, done of total,
+//! elapsed), plain lines when stdout is a file or a pipe (CI logs, cron
+//! mail), nothing with `--quiet`. Warnings go to stderr, as errors do, so a
+//! log keeps them apart; in quiet mode only errors print.
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -42,10 +42,10 @@ impl Progress {
     }
 
     /// A bar on a terminal, plain lines otherwise; nothing when `quiet`.
-    pub fn for_stderr(quiet: bool) -> Progress {
+    pub fn for_stdout(quiet: bool) -> Progress {
         Progress::new(if quiet {
             Mode::Quiet
-        } else if std::io::stderr().is_terminal() {
+        } else if std::io::stdout().is_terminal() {
             Mode::Bar
         } else {
             Mode::Plain
@@ -65,8 +65,9 @@ impl Progress {
         match self.mode {
             Mode::Quiet | Mode::Plain => {}
             Mode::Bar => {
-                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-                let template = format!("{{prefix:>8}} [{{bar:30}}] {{pos}}/{{len}} {what} {{elapsed}} {{msg}}");
+                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stdout());
+                let template =
+                    format!("{{prefix:>8}} [{{bar:30}}] {{pos}}/{{len}} {what} {{elapsed}} {{msg}}");
                 bar.set_style(
                     ProgressStyle::with_template(&template)
                         .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -100,7 +101,7 @@ impl Progress {
             bar.finish_and_clear();
         }
         if let (Mode::Plain, Some(p)) = (self.mode, phase) {
-            eprintln!("{}: {} {} in {:.2} s", p.name, p.total, p.what, p.start.elapsed().as_secs_f64());
+            println!("{}: {} {} in {:.2} s", p.name, p.total, p.what, p.start.elapsed().as_secs_f64());
         }
     }
 

@@ -28,7 +28,8 @@ use crate::render::pdf::{self, PdfContext};
 use crate::render::templates::BUILTIN_ASSETS;
 use crate::render::view_data;
 use crate::report::{
-    bind_params, for_each_row, run_query, run_query_capped, Params, ReportOutput, ResultTable, Value,
+    bind_report_params, for_each_row, run_query, run_query_capped, tab_script, view_sql, Params, Prelude,
+    ReportOutput, ResultTable, Value,
 };
 use crate::view::{self, Filter, View, ViewLimits, ViewSet};
 
@@ -77,6 +78,8 @@ pub struct Site {
     pub as_of: Date,
     /// The subscription start, known after `load`.
     pub subscription_start: Date,
+    /// The shared macros every report connection defines (`prelude`).
+    pub prelude: Prelude,
     /// The first day of the data, known after `load`.
     pub first_day: Date,
     /// The views to build, known after `load`.
@@ -85,6 +88,9 @@ pub struct Site {
     pub scope: Option<View>,
     /// Each report's SQL, in `config.reports()` order, read by `run`.
     sqls: Vec<String>,
+    /// Each report's "View SQL" (its query with the macros and variables it
+    /// needs), in the same order.
+    view_sqls: Vec<String>,
     timings: Vec<(&'static str, Duration)>,
     /// Reports that failed under `--keep-going`.
     failures: Failures,
@@ -129,6 +135,23 @@ pub(crate) struct ReportRef<'a> {
     pub tab: &'a TabConfig,
     pub report: &'a ReportConfig,
     pub sql: &'a str,
+    pub view_sql: &'a str,
+}
+
+impl ReportRef<'_> {
+    /// A report's output with this result.
+    pub fn output(&self, table: ResultTable, total_rows: usize, as_of: Date) -> ReportOutput {
+        ReportOutput {
+            tab: self.tab.clone(),
+            report: self.report.clone(),
+            sql: self.sql.to_string(),
+            view_sql: self.view_sql.to_string(),
+            as_of,
+            table,
+            total_rows,
+            chart: None,
+        }
+    }
 }
 
 impl Site {
@@ -138,6 +161,8 @@ impl Site {
         let data_dir = options.data_dir.clone().unwrap_or_else(|| root.join(&config.data_dir));
         let output_dir = options.output_dir.clone().unwrap_or_else(|| root.join(&config.output_dir));
         let pages = PageRenderer::new(&config, &root)?;
+        let (prelude_text, prelude_origin) = config.load_prelude(&root)?;
+        let prelude = Prelude::parse(&prelude_text, &prelude_origin)?;
         Ok(Site {
             config,
             root,
@@ -147,14 +172,16 @@ impl Site {
             db: None,
             as_of: Date(0),
             subscription_start: Date(0),
+            prelude,
             first_day: Date(0),
             views: ViewSet::default(),
             scope: None,
             sqls: Vec::new(),
+            view_sqls: Vec::new(),
             timings: Vec::new(),
             failures: Mutex::new(BTreeMap::new()),
             chart_keys: Mutex::new(HashSet::new()),
-            progress: Progress::for_stderr(options.quiet),
+            progress: Progress::for_stdout(options.quiet),
         })
     }
 
@@ -183,7 +210,7 @@ impl Site {
             self.config.subscription_start.or(window.map(|(lo, _)| lo)).unwrap_or(self.as_of.year_start());
         self.first_day = window.map(|(lo, _)| lo).unwrap_or(self.as_of).min(self.as_of);
         db.cut_at(&self.config, self.as_of)?;
-        prepare_connection(&db.conn, &self.params())?;
+        crate::report::prepare_connection(&db.conn, &self.params(), &self.prelude)?;
 
         let every = ViewLimits { organizations: true, teams: true, max: usize::MAX };
         if let Some(selector) = view {
@@ -195,7 +222,8 @@ impl Site {
             // A site of one organization has no other organization to pick,
             // and a site of one team no other view at all.
             organizations: self.config.views.organization && self.scope.is_none(),
-            teams: self.config.views.team && self.scope.as_ref().is_none_or(|s| s.filter == Filter::Organization),
+            teams: self.config.views.team
+                && self.scope.as_ref().is_none_or(|s| s.filter == Filter::Organization),
             max: self.config.views.max,
         };
         self.views = view::discover(&db.conn, &db.tables, limits)?;
@@ -213,7 +241,8 @@ impl Site {
         Ok(())
     }
 
-    fn params(&self) -> Params {
+    /// The site's parameters, known after `load`.
+    pub fn params(&self) -> Params {
         Params { as_of: self.as_of, subscription_start: self.subscription_start }
     }
 
@@ -225,8 +254,8 @@ impl Site {
     pub(crate) fn report_refs(&self) -> Vec<ReportRef<'_>> {
         self.config
             .reports()
-            .zip(&self.sqls)
-            .map(|((tab, report), sql)| ReportRef { tab, report, sql })
+            .zip(self.sqls.iter().zip(&self.view_sqls))
+            .map(|((tab, report), (sql, view_sql))| ReportRef { tab, report, sql, view_sql })
             .collect()
     }
 
@@ -238,6 +267,8 @@ impl Site {
         for (tab, report) in self.config.reports() {
             let sql = report.load_sql(&self.root)?;
             let context = || format!("tab `{}`, report `{}`", tab.id, report.id);
+            view_sql(&self.params(), &self.prelude, tab, report, &sql).with_context(context)?;
+            bind_report_params(&db.conn, &report.params).with_context(context)?;
             // DESCRIBE plans the query without running it and gives the columns.
             let described = run_query(&db.conn, &format!("DESCRIBE ({})", sql.trim().trim_end_matches(';')))
                 .map_err(|e| anyhow!("failed to prepare query for {}: {e}", context()))?;
@@ -263,14 +294,24 @@ impl Site {
         let start = Instant::now();
         self.sqls =
             self.config.reports().map(|(_, report)| report.load_sql(&self.root)).collect::<Result<_>>()?;
+        // View SQL first: it checks that each query reads exactly its params.
+        let shown: Vec<Result<String>> = (self.config.reports().zip(&self.sqls))
+            .map(|((tab, report), sql)| view_sql(&self.params(), &self.prelude, tab, report, sql))
+            .collect();
+        self.view_sqls = shown.iter().map(|s| s.as_ref().ok().cloned().unwrap_or_default()).collect();
         let total = self.sqls.len() as u64;
         self.progress.start("queries", total, "reports");
         let db = self.db()?;
         let mut outputs = Vec::new();
-        for r in self.report_refs() {
+        for (r, shown) in self.report_refs().into_iter().zip(shown) {
             self.progress.message(&format!("{}/{}", r.tab.id, r.report.id));
-            let result = run_report(&db.conn, &r, &self.config).map_err(|e| {
-                anyhow!("failed to run query for tab `{}`, report `{}`: {}", r.tab.id, r.report.id, db.explain(&e.to_string()))
+            let result = shown.and_then(|_| run_report(&db.conn, &r, &self.config)).map_err(|e| {
+                anyhow!(
+                    "failed to run query for tab `{}`, report `{}`: {}",
+                    r.tab.id,
+                    r.report.id,
+                    db.explain(&format!("{e:#}"))
+                )
             });
             let (table, total_rows) = match result {
                 Ok(result) => result,
@@ -280,14 +321,7 @@ impl Site {
                 }
                 Err(e) => return Err(e),
             };
-            outputs.push(ReportOutput {
-                tab: r.tab.clone(),
-                report: r.report.clone(),
-                sql: r.sql.to_string(),
-                table,
-                total_rows,
-                chart: None,
-            });
+            outputs.push(r.output(table, total_rows, self.as_of));
             self.progress.advance(1);
         }
         self.progress.finish();
@@ -350,7 +384,15 @@ impl Site {
         self.timings.push(("write", start.elapsed()));
         let failures = lock(&self.failures)
             .iter()
-            .map(|((v, t, r), e)| if v.is_empty() { format!("{t}/{r}: {e}") } else { format!("{v}{t}/{r}: {e}") })
+            .map(
+                |((v, t, r), e)| {
+                    if v.is_empty() {
+                        format!("{t}/{r}: {e}")
+                    } else {
+                        format!("{v}{t}/{r}: {e}")
+                    }
+                },
+            )
             .collect();
         Ok(BuildSummary {
             tabs: self.config.tabs.len(),
@@ -418,7 +460,10 @@ impl Site {
         let manifest = Manifest {
             tally_version: env!("CARGO_PKG_VERSION").into(),
             format_version: manifest::FORMAT_VERSION,
-            site: SiteEntry { title: self.config.title.clone(), description: self.config.description.clone() },
+            site: SiteEntry {
+                title: self.config.title.clone(),
+                description: self.config.description.clone(),
+            },
             as_of: self.as_of.to_string(),
             subscription_start: self.subscription_start.to_string(),
             scope: self.scope.as_ref().map(|v| view_entry(v, false)),
@@ -436,7 +481,8 @@ impl Site {
     /// the months of the data.
     fn filter_model(&self, entries: &[ViewEntry]) -> html::FilterModel {
         let built: HashSet<&str> = entries.iter().map(|e| e.path.as_str()).collect();
-        let views: Vec<&View> = self.views.views.iter().filter(|v| built.contains(v.path().as_str())).collect();
+        let views: Vec<&View> =
+            self.views.views.iter().filter(|v| built.contains(v.path().as_str())).collect();
         html::FilterModel::new(&views, self.scope.as_ref(), self.first_day, self.as_of)
     }
 
@@ -466,8 +512,9 @@ impl Site {
                     continue;
                 }
                 let prefix = "";
-                write_downloads(writer, &formats, prefix, self.as_of, output, &db.conn)
-                    .with_context(|| format!("failed to write the downloads of tab `{}`, report `{}`", tab.id, report.id))?;
+                write_downloads(writer, &formats, prefix, self.as_of, output, &db.conn).with_context(
+                    || format!("failed to write the downloads of tab `{}`, report `{}`", tab.id, report.id),
+                )?;
                 let mut files = download_files(prefix, output);
                 if let Some(chart) = &output.chart {
                     writer.write(&files["svg"], chart.svg.as_bytes())?;
@@ -478,7 +525,7 @@ impl Site {
                 }
                 entries.push(report_entry(output, files, None));
                 if report.headline {
-                    if let Some(number) = page::headline_number(report, &output.table) {
+                    if let Some(number) = page::headline_number(report, &output.table, output.as_of) {
                         headlines.push(HeadlineView {
                             id: format!("{}--{}", tab.id, report.id),
                             title: report.title.clone(),
@@ -493,6 +540,9 @@ impl Site {
             let team_note = self.team_note(tab, tab_outputs, tables);
             let html = self.pages.tab(&site, tab, &cards, team_note.as_deref())?;
             writer.write(&format!("{}/index.html", tab.id), html.as_bytes())?;
+            let queries: Vec<_> = tab_outputs.iter().map(|o| (&o.report, o.sql.as_str())).collect();
+            let script = tab_script(&self.params(), &self.prelude, tab, &queries)?;
+            writer.write(&format!("{}/queries.sql", tab.id), script.as_bytes())?;
             manifest_tabs.push(TabEntry {
                 id: tab.id.clone(),
                 title: tab.title.clone(),
@@ -500,6 +550,7 @@ impl Site {
                 notes: tab.notes.clone(),
                 href: format!("{}/index.html", tab.id),
                 pdf: format!("{}/{}", tab.id, page::tab_pdf_name(tab)),
+                queries: format!("{}/queries.sql", tab.id),
                 reports: entries,
             });
         }
@@ -522,7 +573,12 @@ impl Site {
     /// The tab's note for team views: which of its reports read tables
     /// that hold no team (entity counts, say), and so show the whole
     /// organization.
-    fn team_note(&self, tab: &TabConfig, outputs: &[&ReportOutput], tables: &[LoadedTable]) -> Option<String> {
+    fn team_note(
+        &self,
+        tab: &TabConfig,
+        outputs: &[&ReportOutput],
+        tables: &[LoadedTable],
+    ) -> Option<String> {
         let team_views = self.views.views.iter().any(|v| v.filter == Filter::Team)
             || self.scope.as_ref().is_some_and(|v| v.filter == Filter::Team);
         if !team_views {
@@ -588,16 +644,14 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Defines the report parameters (and everything else a report's SQL may
-/// use) on a connection: the view builder prepares each of its own.
-pub(crate) fn prepare_connection(conn: &Connection, params: &Params) -> Result<()> {
-    bind_params(conn, params)
-}
-
 /// Runs one report's query on `conn`: every row of a chart, number or
 /// headline, the first `HOLD_ROWS` of a plain table (and how many there
 /// are), checking the chart's columns. The error is DuckDB's message alone.
-pub(crate) fn run_report(conn: &Connection, r: &ReportRef<'_>, config: &Config) -> Result<(ResultTable, usize)> {
+pub(crate) fn run_report(
+    conn: &Connection,
+    r: &ReportRef<'_>,
+    config: &Config,
+) -> Result<(ResultTable, usize)> {
     let report = r.report;
     // A plain table needs only its first rows on the page and in the PDF;
     // beyond HOLD_ROWS its downloads stream from a second run. Charts,
@@ -607,6 +661,9 @@ pub(crate) fn run_report(conn: &Connection, r: &ReportRef<'_>, config: &Config) 
     } else {
         usize::MAX
     };
+    // Variables are per connection and shared by its reports: bind this
+    // report's before every run.
+    bind_report_params(conn, &report.params)?;
     let (table, total) = run_query_capped(conn, r.sql, keep)?;
     if let Some(chart) = &report.chart {
         chart::check_columns(chart, &table.columns)?;
@@ -670,6 +727,7 @@ pub(crate) fn write_downloads(
         // The same query on the same data: the same columns and, unless
         // the SQL is random or unordered, the same rows (a log wants an
         // ORDER BY anyway). Check what can be checked.
+        bind_report_params(conn, &output.report.params)?;
         let mut streamed = 0;
         let mut write_error = None;
         let result = for_each_row(conn, &output.sql, |got, row| {
@@ -701,7 +759,11 @@ pub(crate) fn write_downloads(
 
 /// A report's entry in `api/index.json`. A report that failed under
 /// `--keep-going` has an empty table, no files and its error.
-fn report_entry(output: &ReportOutput, files: BTreeMap<String, String>, error: Option<String>) -> ReportEntry {
+fn report_entry(
+    output: &ReportOutput,
+    files: BTreeMap<String, String>,
+    error: Option<String>,
+) -> ReportEntry {
     let report = &output.report;
     ReportEntry {
         id: report.id.clone(),
@@ -736,7 +798,8 @@ pub(crate) fn view_entry(view: &View, pdf: bool) -> ViewEntry {
 fn find_view(db: &Database, selector: &str, every: ViewLimits) -> Result<View> {
     let (filter, organization, team) = view::parse_selector(selector)?;
     let all = view::discover(&db.conn, &db.tables, every)?;
-    let found = all.views.iter().find(|v| v.filter == filter && v.organization == organization && v.team == team);
+    let found =
+        all.views.iter().find(|v| v.filter == filter && v.organization == organization && v.team == team);
     match found {
         Some(view) => Ok(view.clone()),
         None => {

@@ -211,8 +211,7 @@ pub fn discover(conn: &Connection, tables: &[LoadedTable], limits: ViewLimits) -
         let slugs = unique_slugs(values.iter().map(String::as_str));
         for ((org, team), slug) in teams.iter().zip(slugs) {
             total += 1;
-            let organization_label =
-                org_labels.get(org).cloned().flatten().unwrap_or_else(|| org.clone());
+            let organization_label = org_labels.get(org).cloned().flatten().unwrap_or_else(|| org.clone());
             views.push(View {
                 filter: Filter::Team,
                 organization: org.clone(),
@@ -233,7 +232,8 @@ fn query_pairs(
     table: &str,
     mut each: impl FnMut(String, Option<String>),
 ) -> Result<()> {
-    let fail = |e: duckdb::Error| anyhow!("failed to list the organizations and teams in table `{table}`: {e}");
+    let fail =
+        |e: duckdb::Error| anyhow!("failed to list the organizations and teams in table `{table}`: {e}");
     let mut stmt = conn.prepare(sql).map_err(fail)?;
     let mut rows = stmt.query([]).map_err(fail)?;
     while let Some(row) = rows.next().map_err(fail)? {
@@ -277,7 +277,8 @@ pub fn coverage(table: &LoadedTable, tables: &[LoadedTable], filter: Filter) -> 
 pub fn filter_statements(view: &View, tables: &[LoadedTable], source: &str, schema: &str) -> Vec<String> {
     let mut out = vec![format!("CREATE SCHEMA {}", ident(schema))];
     // Ids are compared as discovered: text, trimmed.
-    let org = format!("nullif(trim(CAST({} AS VARCHAR)), '') = {}", ident(ORG_COLUMN), literal(&view.organization));
+    let org =
+        format!("nullif(trim(CAST({} AS VARCHAR)), '') = {}", ident(ORG_COLUMN), literal(&view.organization));
     let team_of = |column: &str| format!("nullif(trim(CAST({} AS VARCHAR)), '')", ident(column));
     // The users of the team in that organization, when the view is a team's.
     let team_users = view.team.as_ref().map(|team| {
@@ -298,10 +299,14 @@ pub fn filter_statements(view: &View, tables: &[LoadedTable], source: &str, sche
             (Coverage::Unfiltered, ..) => None,
             (Coverage::OrganizationOnly, ..) | (Coverage::Filtered, None, _) => Some(org.clone()),
             (Coverage::Filtered, Some(team), Some(users)) => {
-                let own = has(table, TEAM_COLUMN).then(|| format!("{} = {}", team_of(TEAM_COLUMN), literal(team)));
+                let own =
+                    has(table, TEAM_COLUMN).then(|| format!("{} = {}", team_of(TEAM_COLUMN), literal(team)));
                 let via_user = has(table, USER_COLUMN).then(|| {
-                    let unset =
-                        if has(table, TEAM_COLUMN) { format!("{} IS NULL AND ", team_of(TEAM_COLUMN)) } else { String::new() };
+                    let unset = if has(table, TEAM_COLUMN) {
+                        format!("{} IS NULL AND ", team_of(TEAM_COLUMN))
+                    } else {
+                        String::new()
+                    };
                     format!("{unset}{} IN ({users})", ident(USER_COLUMN))
                 });
                 let either = match (own, via_user) {
@@ -325,8 +330,9 @@ pub fn filter_statements(view: &View, tables: &[LoadedTable], source: &str, sche
 
 /// Parses `--view organization=<id>` / `--view team=<org>/<team>`.
 pub fn parse_selector(text: &str) -> Result<(Filter, String, Option<String>)> {
-    let (filter, value) =
-        text.split_once('=').ok_or_else(|| anyhow!("`--view {text}`: expected `organization=<id>` or `team=<organization>/<team>`"))?;
+    let (filter, value) = text.split_once('=').ok_or_else(|| {
+        anyhow!("`--view {text}`: expected `organization=<id>` or `team=<organization>/<team>`")
+    })?;
     match filter {
         "organization" if !value.is_empty() => Ok((Filter::Organization, value.to_string(), None)),
         "team" => match value.split_once('/') {
@@ -405,12 +411,17 @@ mod tests {
         let limits = ViewLimits { organizations: true, teams: true, max: 100 };
         let set = discover(&conn, &tables, limits).unwrap();
         let keys: Vec<String> = set.views.iter().map(View::key).collect();
-        assert_eq!(keys, ["organization/o1", "organization/o2", "team/o1-blue", "team/o1-red", "team/o2-blue"]);
+        assert_eq!(
+            keys,
+            ["organization/o1", "organization/o2", "team/o1-blue", "team/o1-red", "team/o2-blue"]
+        );
         let red = &set.views[3];
         for statement in filter_statements(red, &tables, "main", "v1") {
             conn.execute_batch(&statement).unwrap();
         }
-        let count = |t: &str| conn.query_row(&format!("SELECT count(*) FROM v1.{t}"), [], |r| r.get::<_, i64>(0)).unwrap();
+        let count = |t: &str| {
+            conn.query_row(&format!("SELECT count(*) FROM v1.{t}"), [], |r| r.get::<_, i64>(0)).unwrap()
+        };
         // u1 is in Red in o1 only: one login of o1; entities keep all of o1.
         assert_eq!((count("users"), count("logins"), count("entity_counts"), count("lookup")), (1, 1, 1, 1));
         assert_eq!(coverage(&tables[2], &tables, Filter::Team), Coverage::OrganizationOnly);
@@ -422,7 +433,10 @@ mod tests {
     #[test]
     fn finds_the_tables_a_query_reads() {
         let tables = vec![table("users", &[]), table("logins", &[]), table("page_visits", &[])];
-        assert_eq!(tables_read("SELECT * FROM logins JOIN Users USING (user_id)", &tables), ["users", "logins"]);
+        assert_eq!(
+            tables_read("SELECT * FROM logins JOIN Users USING (user_id)", &tables),
+            ["users", "logins"]
+        );
         assert!(tables_read("SELECT page_visits_total FROM x", &tables).is_empty());
     }
 }

@@ -1,39 +1,19 @@
--- Activated seats log: every user counted as an active seat in at least one
--- month, with the day they became one (the login that completed their third
--- distinct ISO week with a login during the subscription term). Disabled
--- users never count; a user removed before the end of the month they
--- activated in never counted. Most recent activation first.
-WITH login_weeks AS (
-    SELECT user_id, min(logged_in_at) AS first_login
-    FROM logins
-    WHERE logged_in_at >= subscription_start() AND logged_in_at < as_of_end()
-    GROUP BY user_id, date_trunc('week', logged_in_at)
-),
-activations AS (
-    SELECT user_id, first_login AS activated_at
-    FROM (
-        SELECT user_id, first_login,
-            row_number() OVER (PARTITION BY user_id ORDER BY first_login) AS week_number
-        FROM login_weeks
-    )
-    WHERE week_number = 3
-),
-seats AS (
-    SELECT a.activated_at, u.*,
-        CASE WHEN u.removed_at < as_of_end() THEN u.removed_at END AS removed_before_as_of
-    FROM activations AS a
-    JOIN users AS u USING (user_id)
-    WHERE u.user_type IS DISTINCT FROM 'disabled'
-)
+-- Activated seats log: every person counted as an active seat in at least
+-- one month (active_seats()), with the day they became one and, if their
+-- seat ended by the as-of date, the day it did. Organization, team and role
+-- are those of the organization of the login that made them a seat (their
+-- first organization when that one does not list them). Most recent
+-- activation first.
 SELECT CAST(s.activated_at AS DATE) AS activated_on,
-    s.email,
-    s.full_name,
-    o.organization_name,
-    nullif(trim(s.team), '') AS team,
-    s.role,
-    CAST(s.removed_before_as_of AS DATE) AS removed_on
-FROM seats AS s
-LEFT JOIN organizations AS o USING (organization_id)
-WHERE s.removed_before_as_of IS NULL
-    OR date_trunc('month', s.activated_at) + INTERVAL 1 MONTH <= s.removed_before_as_of
-ORDER BY s.activated_at DESC, s.email
+    coalesce(u.email, p.email) AS email,
+    coalesce(u.full_name, p.full_name) AS full_name,
+    org_label(o.organization_name, s.organization_id) AS organization_name,
+    u.team,
+    u.role,
+    CAST(s.removed_at AS DATE) AS removed_on
+FROM active_seats() AS s
+JOIN people() AS p USING (user_id)
+LEFT JOIN memberships() AS u
+    ON u.user_id = s.user_id AND u.organization_id IS NOT DISTINCT FROM s.organization_id
+LEFT JOIN organization_names() AS o ON o.organization_id = s.organization_id
+ORDER BY s.activated_at DESC, email, s.user_id

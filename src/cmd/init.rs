@@ -18,24 +18,22 @@ macro_rules! site_file {
 /// The default site's config and queries, embedded at compile time.
 const SITE_FILES: &[(&str, &str)] = &[
     site_file!("site.toml"),
+    site_file!("queries/README.md"),
+    site_file!("queries/_prelude.sql"),
     site_file!("queries/users-activity/monthly-active-seats.sql"),
     site_file!("queries/users-activity/activated-seats-log.sql"),
-    site_file!("queries/users-activity/most-engaged-teams.sql"),
-    site_file!("queries/users-activity/least-engaged-teams.sql"),
+    site_file!("queries/users-activity/engaged-teams.sql"),
     site_file!("queries/users-activity/least-engaged-users.sql"),
     site_file!("queries/users-activity/latest-logins.sql"),
-    site_file!("queries/users-activity/popular-pages-members.sql"),
-    site_file!("queries/users-activity/popular-pages-admins.sql"),
-    site_file!("queries/users-activity/member-page-visits.sql"),
-    site_file!("queries/users-activity/admin-page-visits.sql"),
+    site_file!("queries/users-activity/popular-pages.sql"),
+    site_file!("queries/users-activity/page-visits.sql"),
     site_file!("queries/entities/monthly-entities.sql"),
     site_file!("queries/entities/total-entities.sql"),
     site_file!("queries/entities/entities-by-blueprint.sql"),
     site_file!("queries/entities/entities-log-by-organization.sql"),
     site_file!("queries/actions-automations/api-and-automation-triggers.sql"),
-    site_file!("queries/actions-automations/monthly-automation-runs.sql"),
+    site_file!("queries/actions-automations/monthly-runs.sql"),
     site_file!("queries/actions-automations/automation-runs-log.sql"),
-    site_file!("queries/actions-automations/monthly-action-runs.sql"),
     site_file!("queries/actions-automations/top-actions.sql"),
     site_file!("queries/actions-automations/actions-by-organization.sql"),
     site_file!("queries/actions-automations/actions-by-user.sql"),
@@ -100,5 +98,10 @@ mod tests {
                 report.id
             );
         }
+        let prelude = config.prelude.as_ref().expect("the default site has a prelude");
+        assert!(
+            SITE_FILES.iter().any(|(path, _)| std::path::Path::new(path) == prelude),
+            "the prelude is not embedded"
+        );
     }
 }

@@ -81,6 +81,11 @@ impl Database {
         explain(message, &self.memory_limit)
     }
 
+    /// DuckDB's worker thread count.
+    pub fn threads(&self) -> std::result::Result<i64, duckdb::Error> {
+        self.conn.query_row("SELECT current_setting('threads')::BIGINT", [], |r| r.get(0))
+    }
+
     /// Loads every source, checking that the tables the config requires are there.
     pub fn load(&mut self, config: &Config, data_dir: &Path) -> Result<()> {
         let sources = discover(data_dir)?;

@@ -23,7 +23,7 @@ use typst_pdf::{PdfOptions, Timestamp};
 use crate::config::{Config, Display, TabConfig};
 use crate::date::Date;
 use crate::render::cache;
-use crate::render::page::column_label;
+use crate::render::page::{column_label, NumberView};
 use crate::report::{group_thousands, ReportOutput, Value as Cell};
 
 /// The typst template every tab PDF is laid out with.
@@ -210,13 +210,16 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
 
     let number = table.first_value().map_or_else(String::new, Cell::to_display);
     d.insert("number".into(), text(&number));
-    let change = report
-        .change_column
-        .as_deref()
-        .and_then(|name| table.column_index(name))
-        .and_then(|i| table.rows.first().and_then(|row| row.get(i)))
-        .map(change_label)
-        .unwrap_or_default();
+    // As the page says it: `+1 vs 1–18 Feb`, `+3 this month`.
+    let change = match report.change_column.as_deref().and_then(|name| table.column_index(name)) {
+        Some(i) => match crate::render::page::headline_number(report, table, out.as_of) {
+            Some(NumberView { change: Some(change), compared: Some(compared), .. }) => {
+                format!("{change} {compared}")
+            }
+            _ => table.rows.first().and_then(|row| row.get(i)).map(change_label).unwrap_or_default(),
+        },
+        None => String::new(),
+    };
     d.insert("change".into(), text(&change));
 
     let svg = match (&report.display, &out.chart) {
@@ -347,6 +350,8 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
             report: tab.reports[index].clone(),
             tab,
             sql: "select 1".into(),
+            view_sql: "select 1;".into(),
+            as_of: Date(20_400),
             table,
             total_rows,
             chart,
@@ -524,7 +529,13 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         let dir = tempfile::tempdir().unwrap();
         let cached = |reports: &[ReportOutput]| {
             let reports: Vec<&ReportOutput> = reports.iter().collect();
-            let ctx = PdfContext { config: &config, tab: &config.tabs[0], as_of: as_of(), reports: &reports, view: None };
+            let ctx = PdfContext {
+                config: &config,
+                tab: &config.tabs[0],
+                as_of: as_of(),
+                reports: &reports,
+                view: None,
+            };
             render_tab_pdf_cached(&ctx, dir.path()).unwrap()
         };
         let fresh = render(&config, &reports);

@@ -24,6 +24,7 @@ pub const BUILTIN_ASSETS: &[(&str, &[u8])] = &[
     ("charts.js", include_bytes!("../../themes/default/static/charts.js")),
     ("tables.js", include_bytes!("../../themes/default/static/tables.js")),
     ("filters.js", include_bytes!("../../themes/default/static/filters.js")),
+    ("favicon.svg", include_bytes!("../../themes/default/static/favicon.svg")),
 ];
 
 /// Loads the templates: built-ins, then `<theme_dir>/templates`, then

@@ -83,13 +83,15 @@ impl ReportData {
         let report = &output.report;
         let table = &output.table;
         let chart = match (&report.chart, &error) {
-            (Some(config), None) if report.display == Display::Chart && output.total_rows > 0 => Some(ChartData {
-                option: chart::build_option(config, table)?,
-                summary: chart::summarize(config, table),
-                x: chart_x_values(output),
-                width: config.width,
-                height: config.height,
-            }),
+            (Some(config), None) if report.display == Display::Chart && output.total_rows > 0 => {
+                Some(ChartData {
+                    option: chart::build_option(config, table)?,
+                    summary: chart::summarize(config, table, &chart::Comparison::of(report, output.as_of)),
+                    x: chart_x_values(output),
+                    width: config.width,
+                    height: config.height,
+                })
+            }
             _ => None,
         };
         Ok(ReportData {
@@ -97,12 +99,25 @@ impl ReportData {
             columns: table
                 .columns
                 .iter()
-                .map(|c| ColumnView { name: c.name.clone(), label: column_label(&c.name), numeric: c.ty.is_numeric() })
+                .map(|c| ColumnView {
+                    name: c.name.clone(),
+                    label: column_label(&c.name),
+                    numeric: c.ty.is_numeric(),
+                })
                 .collect(),
-            rows: table.rows.iter().take(page_rows).map(|r| r.iter().map(Value::to_display).collect()).collect(),
+            rows: table
+                .rows
+                .iter()
+                .take(page_rows)
+                .map(|r| r.iter().map(Value::to_display).collect())
+                .collect(),
             total_rows: output.total_rows,
             total_rows_label: crate::report::group_thousands(output.total_rows as i64),
-            number: if report.display == Display::Number { headline_number(report, table) } else { None },
+            number: if report.display == Display::Number {
+                headline_number(report, table, output.as_of)
+            } else {
+                None
+            },
             chart,
             range_column: range_column(output),
             error,
@@ -202,7 +217,16 @@ mod tests {
                 vec![Value::Date(Date(20_485)), Value::Text("a".into()), Value::Int(3)],
             ],
         };
-        ReportOutput { tab, report, sql: String::new(), table, total_rows: 3, chart: None }
+        ReportOutput {
+            tab,
+            report,
+            sql: String::new(),
+            view_sql: String::new(),
+            as_of: Date(20_507),
+            table,
+            total_rows: 3,
+            chart: None,
+        }
     }
 
     #[test]
@@ -215,7 +239,10 @@ mod tests {
         assert_eq!((data.total_rows, data.range_column), (3, Some(0)));
         let chart = data.chart.as_ref().unwrap();
         assert_eq!(chart.x.as_deref().unwrap(), ["2026-01-01", "2026-02-01"]);
-        let script = String::from_utf8(script(&TabData { view: "organization/a".into(), tab: "t".into(), reports: vec![data] }).unwrap()).unwrap();
+        let script = String::from_utf8(
+            script(&TabData { view: "organization/a".into(), tab: "t".into(), reports: vec![data] }).unwrap(),
+        )
+        .unwrap();
         assert!(script.starts_with("tally.data({\"view\":\"organization/a\""), "{script}");
         assert!(!script.contains("</script>") && script.contains("\\u003c/script\\u003e"));
     }

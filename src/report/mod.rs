@@ -1,14 +1,27 @@
-//! Running a report: one SQL query, with the site's parameters, into a
-//! `ResultTable`. Execution is a function of (query, parameters) so the same
-//! report can later run once per organization.
+//! Running a report: one SQL query, with the site's parameters, the
+//! prelude's shared macros and the report's own params, into a
+//! `ResultTable`; and the "View SQL" that reproduces it. Execution is a
+//! function of (connection, query, parameters), so the same report can run
+//! over a view's filtered tables on another connection: `prepare_connection`
+//! once per connection, `bind_report_params` before each query.
 
+mod params;
+mod prelude;
 mod run;
 mod table;
+mod view_sql;
 
-pub use run::{bind_params, for_each_row, run_query, run_query_capped, Params};
+pub use params::{
+    bind_report_params, is_month_end, param_literal, previous_to_date, set_variables_sql, Params,
+    ReportParams, PARAM_MACROS,
+};
+pub use prelude::{prepare_connection, split_statements, Prelude};
+pub use run::{for_each_row, run_query, run_query_capped};
 pub use table::{group_thousands, Column, ColumnType, ResultTable, Value};
+pub use view_sql::{tab_script, view_sql};
 
 use crate::config::{ReportConfig, TabConfig};
+use crate::date::Date;
 
 /// A chart rendered at build time.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,8 +43,16 @@ pub struct ReportOutput {
     pub tab: TabConfig,
     /// The report's config.
     pub report: ReportConfig,
-    /// The SQL text that ran.
+    /// The SQL text that ran (the report's query alone; it needs the
+    /// connection prepared by `prepare_connection` and the report's params
+    /// bound by `bind_report_params`).
     pub sql: String,
+    /// The query as "View SQL" shows it: with the parameter macros, prelude
+    /// macros and `SET VARIABLE` lines it needs, runnable as it is.
+    pub view_sql: String,
+    /// The as-of date the report ran for (headlines and chart summaries say
+    /// which days they compare).
+    pub as_of: Date,
     /// The result, or its first rows when it is too large to hold (then
     /// the downloads run the query again, straight into their files).
     pub table: ResultTable,

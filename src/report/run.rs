@@ -1,4 +1,4 @@
-//! Binding the report parameters and running one query into a `ResultTable`.
+//! Running one query into a `ResultTable`.
 
 use anyhow::{anyhow, bail, Result};
 use duckdb::arrow::datatypes::DataType;
@@ -7,42 +7,6 @@ use duckdb::Connection;
 
 use super::{Column, ColumnType, ResultTable, Value};
 use crate::date::Date;
-
-/// The parameters every report query can use, as SQL macros:
-///
-/// | macro | type | value |
-/// |---|---|---|
-/// | `as_of()` | DATE | the as-of date |
-/// | `as_of_end()` | TIMESTAMP | midnight after the as-of date (exclusive end) |
-/// | `month_start()` | DATE | first day of the as-of month ("current month") |
-/// | `year_start()` | DATE | first day of the as-of year ("current year") |
-/// | `week_start()` | DATE | first day of "the last 7 days" (as-of − 6 days) |
-/// | `subscription_start()` | DATE | first day of the subscription term |
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Params {
-    /// The as-of date.
-    pub as_of: Date,
-    /// The first day of the subscription term.
-    pub subscription_start: Date,
-}
-
-/// Defines the parameter macros on `conn`, replacing earlier ones.
-pub fn bind_params(conn: &Connection, params: &Params) -> Result<()> {
-    let as_of = params.as_of;
-    let sql = format!(
-        "CREATE OR REPLACE TEMP MACRO as_of() AS DATE '{as_of}';
-         CREATE OR REPLACE TEMP MACRO as_of_end() AS (DATE '{as_of}' + INTERVAL 1 DAY)::TIMESTAMP;
-         CREATE OR REPLACE TEMP MACRO month_start() AS DATE '{month}';
-         CREATE OR REPLACE TEMP MACRO year_start() AS DATE '{year}';
-         CREATE OR REPLACE TEMP MACRO week_start() AS DATE '{week}';
-         CREATE OR REPLACE TEMP MACRO subscription_start() AS DATE '{sub}';",
-        month = as_of.month_start(),
-        year = as_of.year_start(),
-        week = Date(as_of.0 - 6),
-        sub = params.subscription_start,
-    );
-    conn.execute_batch(&sql).map_err(|e| anyhow!("failed to define the report parameters: {e}"))
-}
 
 /// Runs `sql` and collects its result. The error is DuckDB's message alone;
 /// the caller adds which report it was.
@@ -77,10 +41,14 @@ pub fn for_each_row(
     let stmt_ref = rows.as_ref().ok_or_else(|| anyhow!("the query returned no result"))?;
     let count = stmt_ref.column_count();
     let mut columns = Vec::with_capacity(count);
+    // A column of DuckDB's NULL type (`SELECT NULL AS x`) holds only NULLs,
+    // and the duckdb crate panics when asked for one of its values.
+    let mut all_null = Vec::with_capacity(count);
     for i in 0..count {
         let name = stmt_ref.column_name(i).map_err(|e| anyhow!("{e}"))?.to_string();
-        let ty = map_type(&stmt_ref.column_type(i));
-        columns.push(Column { name, ty });
+        let data_type = stmt_ref.column_type(i);
+        all_null.push(data_type == DataType::Null);
+        columns.push(Column { name, ty: map_type(&data_type) });
     }
     if let Some(twice) =
         columns.iter().enumerate().find(|(i, c)| columns[..*i].iter().any(|p| p.name == c.name))
@@ -93,6 +61,10 @@ pub fn for_each_row(
     while let Some(row) = rows.next().map_err(|e| anyhow!("{e}"))? {
         values.clear();
         for (i, column) in columns.iter().enumerate() {
+            if all_null[i] {
+                values.push(Value::Null);
+                continue;
+            }
             let value = row.get_ref(i).map_err(|e| anyhow!("{e}"))?;
             values.push(convert(value, column)?);
         }
@@ -180,4 +152,17 @@ fn convert(value: ValueRef<'_>, column: &Column) -> Result<Value> {
 
 fn int_or_float(i: i128) -> Value {
     i64::try_from(i).map(Value::Int).unwrap_or(Value::Float(i as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_of_the_null_type_is_read_as_nulls() {
+        let conn = Connection::open_in_memory().unwrap();
+        let table = run_query(&conn, "SELECT NULL AS x, 1 AS n UNION ALL SELECT NULL, 2").unwrap();
+        assert_eq!(table.columns[0], Column { name: "x".into(), ty: ColumnType::Text });
+        assert_eq!(table.rows, vec![vec![Value::Null, Value::Int(1)], vec![Value::Null, Value::Int(2)]]);
+    }
 }

@@ -76,7 +76,7 @@ check((await text(`#${spec.number.id} .number__value`)) === spec.org.number, 'ba
 // 5. Sorting and searching a table.
 await page.click(`#${spec.table.id} th:nth-child(${spec.table.sort_column + 1}) button`);
 const sorted = await page.$$eval(`#${spec.table.id} tbody tr td:nth-child(${spec.table.sort_column + 1})`, (tds) => tds.map((td) => td.textContent));
-const expected = [...sorted].sort((a, b) => a.localeCompare(b));
+const expected = [...sorted].sort((a, b) => a.localeCompare(b, undefined, { numeric: true, sensitivity: 'base' }));
 check(JSON.stringify(sorted) === JSON.stringify(expected), `sorted: ${JSON.stringify(sorted)}`);
 await page.fill(`#${spec.table.id} .table-tools__search`, spec.table.search);
 const found = await page.$$eval(`#${spec.table.id} tbody tr`, (trs) => trs.map((tr) => tr.textContent));

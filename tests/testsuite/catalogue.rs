@@ -31,7 +31,14 @@ use crate::util::TestSite;
 
 /// The catalogue fixture, ready to build with the repository's reports.
 fn catalogue_site() -> TestSite {
-    let site = TestSite::new("catalogue");
+    default_site("catalogue")
+}
+
+/// A fixture whose `site.toml` holds only site-level settings (`as_of`,
+/// `subscription_start`, `data_dir`), ready to build with the repository's
+/// `queries/` and the `[tables]`, `[[tabs]]` and `prelude` of its `site.toml`.
+pub fn default_site(fixture: &str) -> TestSite {
+    let site = TestSite::new(fixture);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     for entry in walkdir::WalkDir::new(repo.join("queries")) {
         let entry = entry.unwrap();
@@ -322,23 +329,24 @@ fn users_activity_matches_the_hand_worked_answers() {
     // Visits from page_visits/2025-12.csv, 2026-01.csv and 2026-03.csv; there
     // is no February file, so February is a zero row. Members: Dec dee + eli,
     // Jan ben x2, Mar ben x3 + gus x2. Admins: Dec ana x2, Jan fay, Mar ana x3
-    // + fay.
+    // + fay. Page visits are a flow: March so far (1-18) is compared with
+    // 1-18 February (`previous_to_date`): no visits then.
     assert_eq!(
         rows("member-page-visits"),
         vec![
-            json!({"month": "2025-12-01", "page_visits": 2, "visitors": 2, "change": null}),
-            json!({"month": "2026-01-01", "page_visits": 2, "visitors": 1, "change": 0}),
-            json!({"month": "2026-02-01", "page_visits": 0, "visitors": 0, "change": -2}),
-            json!({"month": "2026-03-01", "page_visits": 5, "visitors": 2, "change": 5}),
+            json!({"month": "2025-12-01", "page_visits": 2, "visitors": 2, "change": null, "previous_to_date": null}),
+            json!({"month": "2026-01-01", "page_visits": 2, "visitors": 1, "change": 0, "previous_to_date": null}),
+            json!({"month": "2026-02-01", "page_visits": 0, "visitors": 0, "change": -2, "previous_to_date": null}),
+            json!({"month": "2026-03-01", "page_visits": 5, "visitors": 2, "change": 5, "previous_to_date": 0}),
         ]
     );
     assert_eq!(
         rows("admin-page-visits"),
         vec![
-            json!({"month": "2025-12-01", "page_visits": 2, "visitors": 1, "change": null}),
-            json!({"month": "2026-01-01", "page_visits": 1, "visitors": 1, "change": -1}),
-            json!({"month": "2026-02-01", "page_visits": 0, "visitors": 0, "change": -1}),
-            json!({"month": "2026-03-01", "page_visits": 4, "visitors": 2, "change": 4}),
+            json!({"month": "2025-12-01", "page_visits": 2, "visitors": 1, "change": null, "previous_to_date": null}),
+            json!({"month": "2026-01-01", "page_visits": 1, "visitors": 1, "change": -1, "previous_to_date": null}),
+            json!({"month": "2026-02-01", "page_visits": 0, "visitors": 0, "change": -1, "previous_to_date": null}),
+            json!({"month": "2026-03-01", "page_visits": 4, "visitors": 2, "change": 4, "previous_to_date": 0}),
         ]
     );
 }
@@ -397,11 +405,15 @@ fn actions_and_automations_match_the_hand_worked_answers() {
     // 2026 up to Mar 18, not from the UI: r05 (api), r06, r07, r08
     // (automations), r13 (api), r17 (api) = 6; r02 and r03 are in 2025 and
     // r19 is after the as-of date. Added in March: r08, r13, r17.
-    assert_eq!(rows("api-and-automation-triggers"), vec![json!({"runs": 6, "change": 3})]);
+    // `this_month` is the part of `runs` that started in March, not a change.
+    assert_eq!(rows("api-and-automation-triggers"), vec![json!({"runs": 6, "this_month": 3})]);
 
     // Automation runs: r03 Acme Dec, r06 Globex Jan, r07 Globex Feb, r08 Acme
     // Mar (r19 is after the as-of date). Months from the first run (Dec).
-    let month = |m: &str, org: &str, runs: i64, change: Value| json!({"month": m, "organization_name": org, "runs": runs, "change": change});
+    // Runs are a flow: the as-of month carries the organization's runs on the
+    // same days of February (1-18) as `previous_to_date`.
+    let month = |m: &str, org: &str, runs: i64, change: Value| json!({"month": m, "organization_name": org, "runs": runs, "change": change, "previous_to_date": null});
+    let as_of_month = |org: &str, runs: i64, change: i64, same_days: i64| json!({"month": "2026-03-01", "organization_name": org, "runs": runs, "change": change, "previous_to_date": same_days});
     assert_eq!(
         rows("monthly-automation-runs"),
         vec![
@@ -411,8 +423,8 @@ fn actions_and_automations_match_the_hand_worked_answers() {
             month("2026-01-01", "Globex", 1, json!(1)),
             month("2026-02-01", "Acme", 0, json!(0)),
             month("2026-02-01", "Globex", 1, json!(0)),
-            month("2026-03-01", "Acme", 1, json!(1)),
-            month("2026-03-01", "Globex", 0, json!(-1)),
+            as_of_month("Acme", 1, 1, 0),
+            as_of_month("Globex", 0, -1, 1), // r07 on Feb 11
         ]
     );
     assert_eq!(
@@ -432,23 +444,25 @@ fn actions_and_automations_match_the_hand_worked_answers() {
             month("2026-01-01", "Globex", 0, json!(0)),
             month("2026-02-01", "Acme", 0, json!(-2)),
             month("2026-02-01", "Globex", 0, json!(0)),
-            month("2026-03-01", "Acme", 5, json!(5)),
-            month("2026-03-01", "Globex", 4, json!(4)),
+            as_of_month("Acme", 5, 5, 0),
+            as_of_month("Globex", 4, 4, 0),
         ]
     );
-    // March action runs by title: Deploy service r09 (Globex's own deploy
-    // action, same title) + r10 + r17 = 3 (r18 on the 19th is dropped); six
-    // titles with one run each, of which the first five by name make the cut
-    // (Scaffold service is the seventh).
+    // March action runs by action (`action_identifier`), named by its latest
+    // title: deploy r10 + r17 = 2 (r18 on the 19th is dropped); Globex's own
+    // deploy-gx (r09) has the same title but is another action. Seven actions
+    // with one run each, by title then identifier: the first five make the
+    // cut (Rotate secret and Scaffold service do not).
+    let action = |title: &str, runs: i64, id: &str| json!({"action_title": title, "runs": runs, "action_identifier": id});
     assert_eq!(
         rows("top-actions"),
         vec![
-            json!({"action_title": "Deploy service", "runs": 3}),
-            json!({"action_title": "Create environment", "runs": 1}),
-            json!({"action_title": "Delete environment", "runs": 1}),
-            json!({"action_title": "Restart pod", "runs": 1}),
-            json!({"action_title": "Rollback", "runs": 1}),
-            json!({"action_title": "Rotate secret", "runs": 1}),
+            action("Deploy service", 2, "deploy"),
+            action("Create environment", 1, "create-env"),
+            action("Delete environment", 1, "delete-env"),
+            action("Deploy service", 1, "deploy-gx"),
+            action("Restart pod", 1, "restart"),
+            action("Rollback", 1, "rollback"),
         ]
     );
     // All action runs up to Mar 18: Acme r01 r02 r04 r05 r10 r11 r14 r15 r17
@@ -567,19 +581,20 @@ fn ai_and_mcp_match_the_hand_worked_answers() {
     assert_eq!(
         rows("monthly-ai-interactions"),
         vec![
-            json!({"month": "2025-12-01", "interactions": 1, "change": null}),
-            json!({"month": "2026-01-01", "interactions": 0, "change": -1}),
-            json!({"month": "2026-02-01", "interactions": 2, "change": 2}),
-            json!({"month": "2026-03-01", "interactions": 3, "change": 1}),
+            json!({"month": "2025-12-01", "interactions": 1, "change": null, "previous_to_date": null}),
+            json!({"month": "2026-01-01", "interactions": 0, "change": -1, "previous_to_date": null}),
+            json!({"month": "2026-02-01", "interactions": 2, "change": 2, "previous_to_date": null}),
+            // i03 (Feb 5) and i04 (Feb 6) fall in 1-18 February.
+            json!({"month": "2026-03-01", "interactions": 3, "change": 1, "previous_to_date": 2}),
         ]
     );
     assert_eq!(
         rows("monthly-mcp-calls"),
         vec![
-            json!({"month": "2025-12-01", "mcp_calls": 1, "change": null}),
-            json!({"month": "2026-01-01", "mcp_calls": 0, "change": -1}),
-            json!({"month": "2026-02-01", "mcp_calls": 0, "change": 0}),
-            json!({"month": "2026-03-01", "mcp_calls": 2, "change": 2}),
+            json!({"month": "2025-12-01", "mcp_calls": 1, "change": null, "previous_to_date": null}),
+            json!({"month": "2026-01-01", "mcp_calls": 0, "change": -1, "previous_to_date": null}),
+            json!({"month": "2026-02-01", "mcp_calls": 0, "change": 0, "previous_to_date": null}),
+            json!({"month": "2026-03-01", "mcp_calls": 2, "change": 2, "previous_to_date": 0}),
         ]
     );
     // AI only: slack i01 i07; web i03; Other: i04 (no `source` key), i05
@@ -743,7 +758,7 @@ fn a_month_with_no_events_is_a_zero_row() {
     assert_eq!(row("users-activity", "admin-page-visits", 2)["page_visits"], 0);
     assert_eq!(
         row("ai-mcp", "monthly-ai-interactions", 1),
-        json!({"month": "2026-01-01", "interactions": 0, "change": -1})
+        json!({"month": "2026-01-01", "interactions": 0, "change": -1, "previous_to_date": null})
     );
     for i in [4, 5] {
         assert_eq!(row("actions-automations", "monthly-action-runs", i)["month"], "2026-02-01");
@@ -831,8 +846,18 @@ fn rows_after_the_as_of_date_change_nothing() {
         ("ai-mcp", "monthly-ai-interactions", 1),
         ("ai-mcp", "monthly-mcp-calls", 1),
     ] {
-        let full = site.report_rows(tab, report);
-        let until_feb = early.report_rows(tab, report);
+        // A flow's `previous_to_date` belongs to its as-of month only: the
+        // early build has it on February, the full one on March.
+        let without_same_days = |rows: Vec<Value>| -> Vec<Value> {
+            rows.into_iter()
+                .map(|mut row| {
+                    row.as_object_mut().unwrap().remove("previous_to_date");
+                    row
+                })
+                .collect()
+        };
+        let full = without_same_days(site.report_rows(tab, report));
+        let until_feb = without_same_days(early.report_rows(tab, report));
         assert_eq!(until_feb[..], full[..full.len() - per_month], "{tab}/{report}");
     }
     // The current-period reports move with it: 2026 up to Feb 28 has r05,
@@ -840,7 +865,7 @@ fn rows_after_the_as_of_date_change_nothing() {
     // are connected, against d1 and d3 at the end of January.
     assert_eq!(
         early.report_rows("actions-automations", "api-and-automation-triggers"),
-        vec![json!({"runs": 3, "change": 1})]
+        vec![json!({"runs": 3, "this_month": 1})]
     );
     assert_eq!(
         early.report_rows("data-sources", "total-data-sources"),

@@ -4,9 +4,12 @@
 mod browser;
 mod build;
 mod catalogue;
+mod edge_cases;
 mod errors;
 mod fuzz;
+mod invariants;
 mod payloads;
 mod sample;
 mod util;
+mod view_sql;
 mod views;

@@ -27,7 +27,12 @@ impl HandFilter<'_> {
     /// organization (or none) go; for a team, the row's own `team` decides
     /// where it has one, else its user's team in the organization; a row
     /// with neither stays (the organization's whole).
-    fn keeps(&self, get: &dyn Fn(&str) -> Option<String>, has: &dyn Fn(&str) -> bool, team_users: &BTreeSet<String>) -> bool {
+    fn keeps(
+        &self,
+        get: &dyn Fn(&str) -> Option<String>,
+        has: &dyn Fn(&str) -> bool,
+        team_users: &BTreeSet<String>,
+    ) -> bool {
         if !has("organization_id") {
             return true;
         }
@@ -87,15 +92,22 @@ fn filter_exports(src: &Path, dst: &Path, filter: &HandFilter<'_>) {
             writer.flush().unwrap();
         } else if name.ends_with(".jsonl") {
             let text = std::fs::read_to_string(entry.path()).unwrap();
-            let kept: Vec<&str> = text
-                .lines()
-                .filter(|line| {
-                    let row: Value = serde_json::from_str(line).unwrap();
-                    let get = |c: &str| row.get(c).and_then(Value::as_str).map(str::to_string).filter(|v| !v.is_empty());
-                    // Every row of the file carries the same keys.
-                    let has = |c: &str| row.get(c).is_some();
+            let rows: Vec<(&str, Value)> =
+                text.lines().map(|l| (l, serde_json::from_str(l).unwrap())).collect();
+            // The table's columns: every key any row carries (a row may
+            // leave an optional key out).
+            let keys: BTreeSet<String> =
+                rows.iter().flat_map(|(_, row)| row.as_object().unwrap().keys().cloned()).collect();
+            let kept: Vec<&str> = rows
+                .iter()
+                .filter(|(_, row)| {
+                    let get = |c: &str| {
+                        row.get(c).and_then(Value::as_str).map(str::to_string).filter(|v| !v.is_empty())
+                    };
+                    let has = |c: &str| keys.contains(c);
                     filter.keeps(&get, &has, &team_users)
                 })
+                .map(|(line, _)| *line)
                 .collect();
             std::fs::write(&out, kept.join("\n") + "\n").unwrap();
         } else {
@@ -125,14 +137,18 @@ fn every_view_equals_a_site_built_from_exports_filtered_by_hand() {
     site.build_ok(&[]);
     let views = manifest_views(&site);
     let values: Vec<&str> = views.iter().map(|v| v["value"].as_str().unwrap()).collect();
-    for expected in ["ORG_X", "org-a", "org-g", "org-x", "org-a/Platform", "org-x/../etc", "org-x/🚀 Rockets"] {
+    for expected in ["ORG_X", "org-a", "org-g", "org-x", "org-a/Platform", "org-x/../etc", "org-x/🚀 Rockets"]
+    {
         assert!(values.contains(&expected), "no view `{expected}` in {values:?}");
     }
     // Every organization, and teams of two organizations (one through the
     // run's own team, one through users only, one hostile).
     let chosen: Vec<&Value> = views
         .iter()
-        .filter(|v| v["filter"] == "organization" || ["org-a/Data", "org-g/Ops", "org-x/../etc"].contains(&v["value"].as_str().unwrap()))
+        .filter(|v| {
+            v["filter"] == "organization"
+                || ["org-a/Data", "org-g/Ops", "org-x/../etc"].contains(&v["value"].as_str().unwrap())
+        })
         .collect();
     assert_eq!(chosen.len(), 7);
     for view in chosen {
@@ -154,11 +170,18 @@ fn every_view_equals_a_site_built_from_exports_filtered_by_hand() {
             let view_json = site.json(&format!("public/{path}{tab}/{report}.json"));
             assert_eq!(view_json["rows"].as_array().unwrap(), &by_hand, "view `{value}`, {tab}/{report}");
             for ext in ["csv", "xlsx"] {
-                assert!(site.path(&format!("public/{path}{tab}/{report}.{ext}")).is_file(), "{path}{tab}/{report}.{ext}");
+                assert!(
+                    site.path(&format!("public/{path}{tab}/{report}.{ext}")).is_file(),
+                    "{path}{tab}/{report}.{ext}"
+                );
             }
         }
         let pdf = site.path(&format!("public/{path}users-activity/users-activity.pdf"));
-        assert_eq!(pdf.is_file(), team.is_none(), "organization views, and only they, have tab PDFs: {value}");
+        assert_eq!(
+            pdf.is_file(),
+            team.is_none(),
+            "organization views, and only they, have tab PDFs: {value}"
+        );
     }
 }
 
@@ -168,11 +191,23 @@ fn a_view_site_holds_nothing_of_other_organizations() {
     site.build_ok(&["--view", "organization=org-a", "-o", "acme"]);
     let manifest = site.json("acme/api/index.json");
     assert_eq!(manifest["scope"]["value"], "org-a");
-    let views: Vec<&str> = manifest["views"].as_array().unwrap().iter().map(|v| v["value"].as_str().unwrap()).collect();
+    let views: Vec<&str> =
+        manifest["views"].as_array().unwrap().iter().map(|v| v["value"].as_str().unwrap()).collect();
     assert_eq!(views, ["org-a/Data", "org-a/Platform"], "only its own teams");
     let forbidden = [
-        "Globex", "org-g", "globex.test", "org-x", "ORG_X", "Orgx", "x.test", "twin.test", "Zed Zhu", "Yan Yu",
-        "Eli Evans", "Rockets", "alert(1)",
+        "Globex",
+        "org-g",
+        "globex.test",
+        "org-x",
+        "ORG_X",
+        "Orgx",
+        "x.test",
+        "twin.test",
+        "Zed Zhu",
+        "Yan Yu",
+        "Eli Evans",
+        "Rockets",
+        "alert(1)",
     ];
     let mut checked = 0;
     for entry in walkdir::WalkDir::new(site.path("acme")) {
@@ -188,7 +223,8 @@ fn a_view_site_holds_nothing_of_other_organizations() {
                 (0..zip.len())
                     .map(|i| {
                         let mut text = String::new();
-                        std::io::Read::read_to_string(&mut zip.by_index(i).unwrap(), &mut text).unwrap_or_default();
+                        std::io::Read::read_to_string(&mut zip.by_index(i).unwrap(), &mut text)
+                            .unwrap_or_default();
                         text
                     })
                     .collect()
@@ -229,12 +265,20 @@ fn hostile_names_get_safe_distinct_views() {
             path.starts_with("views/") && path.split('/').all(|p| p != ".." && p != "."),
             "unsafe view path {path}"
         );
-        assert!(path.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'/'), "{path}");
+        assert!(
+            path.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'/'),
+            "{path}"
+        );
         assert!(site.path(&format!("public/{path}users-activity/data.js")).is_file(), "{path}");
     }
     // `ORG_X` and `org-x` slug alike: both have a view.
-    let org_paths: Vec<&str> = views.iter().filter(|v| v["filter"] == "organization").map(|v| v["path"].as_str().unwrap()).collect();
-    assert!(org_paths.contains(&"views/organization/org-x/") && org_paths.contains(&"views/organization/org-x-2/"), "{org_paths:?}");
+    let org_paths: Vec<&str> =
+        views.iter().filter(|v| v["filter"] == "organization").map(|v| v["path"].as_str().unwrap()).collect();
+    assert!(
+        org_paths.contains(&"views/organization/org-x/")
+            && org_paths.contains(&"views/organization/org-x-2/"),
+        "{org_paths:?}"
+    );
     // Labels reach scripts only as escaped JSON.
     let index = site.read("public/views/index.js");
     assert!(index.starts_with("tally.filters("), "{index}");
@@ -254,7 +298,8 @@ fn the_cap_and_the_switches_limit_the_views() {
     site.write("site.toml", &(site.read("site.toml") + "\n[views]\nmax = 3\n"));
     let out = site.build_ok(&[]);
     let manifest = site.json("public/api/index.json");
-    let views: Vec<&str> = manifest["views"].as_array().unwrap().iter().map(|v| v["filter"].as_str().unwrap()).collect();
+    let views: Vec<&str> =
+        manifest["views"].as_array().unwrap().iter().map(|v| v["filter"].as_str().unwrap()).collect();
     assert_eq!(views, ["organization", "organization", "organization"], "organizations first");
     assert!(manifest["views_dropped"].as_u64().unwrap() >= 6);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -296,7 +341,7 @@ fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -313,18 +358,32 @@ fn views_work_in_a_browser_over_http_and_from_file() {
     let site = TestSite::with_default_reports("views");
     site.build_ok(&[]);
     let views = manifest_views(&site);
-    let find = |value: &str| views.iter().find(|v| v["value"] == value).unwrap_or_else(|| panic!("no view {value}"));
-    let key = |v: &Value| v["path"].as_str().unwrap().trim_start_matches("views/").trim_end_matches('/').to_string();
+    let find =
+        |value: &str| views.iter().find(|v| v["value"] == value).unwrap_or_else(|| panic!("no view {value}"));
+    let key = |v: &Value| {
+        v["path"].as_str().unwrap().trim_start_matches("views/").trim_end_matches('/').to_string()
+    };
     let slug = |v: &Value| key(v).rsplit('/').next().unwrap().to_string();
     let (org, team) = (find("org-g"), find("org-g/Ops"));
     let tab = "actions-automations";
-    let rows = |path: &str, report: &str| site.json(&format!("public/{path}{tab}/{report}.json"))["rows"].as_array().unwrap().clone();
+    let rows = |path: &str, report: &str| {
+        site.json(&format!("public/{path}{tab}/{report}.json"))["rows"].as_array().unwrap().clone()
+    };
     let number = |path: &str| grouped(rows(path, "api-and-automation-triggers")[0]["runs"].as_i64().unwrap());
-    let series = |path: &str| -> Vec<i64> { rows(path, "monthly-action-runs").iter().map(|r| r["runs"].as_i64().unwrap()).collect() };
-    let months: Vec<String> =
-        rows("", "monthly-action-runs").iter().map(|r| r["month"].as_str().unwrap()[..7].to_string()).collect::<BTreeSet<_>>().into_iter().collect();
+    let series = |path: &str| -> Vec<i64> {
+        rows(path, "monthly-action-runs").iter().map(|r| r["runs"].as_i64().unwrap()).collect()
+    };
+    let months: Vec<String> = rows("", "monthly-action-runs")
+        .iter()
+        .map(|r| r["month"].as_str().unwrap()[..7].to_string())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let team_path = team["path"].as_str().unwrap();
-    let team_months: Vec<String> = rows(team_path, "monthly-action-runs").iter().map(|r| r["month"].as_str().unwrap()[..7].to_string()).collect();
+    let team_months: Vec<String> = rows(team_path, "monthly-action-runs")
+        .iter()
+        .map(|r| r["month"].as_str().unwrap()[..7].to_string())
+        .collect();
     let (from, to) = (months[1].clone(), months[months.len() - 2].clone());
     let range_series: Vec<i64> = series(team_path)
         .into_iter()

@@ -27,7 +27,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use sha2::{Digest, Sha256};
 
 pub use option::{build_option, build_option_with_theme, check_columns, ChartTheme};
-pub use summary::{format_number, summarize};
+pub use summary::{format_number, summarize, Comparison};
 
 use crate::render::cache;
 use crate::report::RenderedChart;

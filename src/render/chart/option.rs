@@ -429,7 +429,7 @@ fn number(value: &Value) -> Option<NumericValue> {
 }
 
 /// A cell as a category or series label.
-fn label(value: &Value, date_format: Option<&str>) -> String {
+pub(super) fn label(value: &Value, date_format: Option<&str>) -> String {
     match value {
         Value::Null => "(none)".into(),
         Value::Date(d) => date_label(*d, date_format),

@@ -1,20 +1,81 @@
 //! The one-line text alternative of a chart: for a time series the latest
 //! value and its change, for categories the largest one, for a pie the
 //! largest share. Numbers use the chart's `number_format`, as its axis does.
+//! A time series compares like with like, as its report's `measure` says: a
+//! flow's month so far against the same days of the previous month, a level
+//! against the end of the previous month.
 
-use crate::config::{ChartConfig, ChartKind};
-use crate::report::{ColumnType, ResultTable};
+use crate::config::{ChartConfig, ChartKind, Measure, ReportConfig};
+use crate::date::Date;
+use crate::render::page::to_date_spans;
+use crate::report::{ColumnType, ResultTable, Value};
 
-use super::option::{as_f64, ChartData};
+use super::option::{as_f64, label, ChartData, SeriesData};
+
+/// What a time series' latest point is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison<'a> {
+    /// The previous point (no `measure`).
+    Previous,
+    /// A level: the previous point is the end of its month.
+    Level {
+        /// The as-of date, which a point in the as-of month is at.
+        as_of: Date,
+    },
+    /// A flow: a point in the as-of month is the month so far, compared with
+    /// the previous month over the same days, which `column` holds.
+    Flow {
+        /// The as-of date.
+        as_of: Date,
+        /// The column with the previous month's value over the same days.
+        column: &'a str,
+    },
+}
+
+impl<'a> Comparison<'a> {
+    /// The comparison a report's `measure` asks for.
+    pub fn of(report: &'a ReportConfig, as_of: Date) -> Comparison<'a> {
+        match report.measure {
+            None => Comparison::Previous,
+            Some(Measure::Level) => Comparison::Level { as_of },
+            Some(Measure::Flow) => Comparison::Flow { as_of, column: report.compare_column() },
+        }
+    }
+}
 
 /// How many series a summary names before saying "and N more".
 const MAX_SERIES: usize = 3;
 
 /// A one-line summary of the chart's data, for screen readers and for
 /// people who would rather read numbers. Assumes `check_columns` passed.
-pub fn summarize(chart: &ChartConfig, table: &ResultTable) -> String {
+pub fn summarize(chart: &ChartConfig, table: &ResultTable, comparison: &Comparison) -> String {
     let Ok(data) = ChartData::from_table(chart, table) else {
         return String::new();
+    };
+    // A flow's values over the same days of the previous month, laid out as
+    // the chart's series are (wide format: for the first series only).
+    let same_days = match comparison {
+        Comparison::Flow { column, .. } if table.column_index(column).is_some() => {
+            let mut by_column = chart.clone();
+            by_column.y = vec![column.to_string()];
+            ChartData::from_table(&by_column, table).ok()
+        }
+        _ => None,
+    };
+    let same_days_of = |index: usize, series: &SeriesData| -> Option<&SeriesData> {
+        let data = same_days.as_ref()?;
+        if chart.series.is_some() {
+            data.series.iter().find(|s| s.name == series.name)
+        } else {
+            data.series.first().filter(|_| index == 0)
+        }
+    };
+    // The label of the as-of month on the x axis, when a comparison needs it.
+    let as_of_month = match comparison {
+        Comparison::Previous => None,
+        Comparison::Level { as_of } | Comparison::Flow { as_of, .. } => {
+            Some(label(&Value::Date(as_of.month_start()), chart.date_format.as_deref()))
+        }
     };
     if data.categories.is_empty() {
         return "No data.".into();
@@ -51,19 +112,49 @@ pub fn summarize(chart: &ChartConfig, table: &ResultTable) -> String {
         .series
         .iter()
         .take(MAX_SERIES)
-        .filter_map(|series| {
+        .enumerate()
+        .filter_map(|(index, series)| {
             let points: Vec<(usize, f64)> =
                 series.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, as_f64(v)))).collect();
             if time_axis {
                 let &(last, value) = points.last()?;
-                let mut part = format!("{} {} in {}", series.name, fmt(value), data.categories[last]);
-                if let Some(&(prev, before)) = points.len().checked_sub(2).and_then(|i| points.get(i)) {
-                    part.push_str(&format!(
-                        ", {} from {}",
+                let previous = points.len().checked_sub(2).and_then(|i| points.get(i));
+                let in_as_of_month = as_of_month.as_deref() == Some(data.categories[last].as_str());
+                let name = &series.name;
+                let part = match (comparison, previous) {
+                    (Comparison::Flow { as_of, .. }, _) if in_as_of_month => {
+                        let (this, before_span) = to_date_spans(*as_of);
+                        let same = same_days_of(index, series).and_then(|s| s.values[last]).map(as_f64);
+                        match same {
+                            Some(before) => format!(
+                                "{name} {} in {this}, {} from {before_span}",
+                                fmt(value),
+                                change(&chart.number_format, before, value)
+                            ),
+                            // No earlier month (the history starts here).
+                            None => format!("{name} {} in {this}", fmt(value)),
+                        }
+                    }
+                    (Comparison::Level { as_of }, Some(&(prev, before))) => format!(
+                        "{name} {} {}, {} from the end of {}",
+                        fmt(value),
+                        if in_as_of_month {
+                            format!("on {}", as_of.long_label())
+                        } else {
+                            format!("at the end of {}", data.categories[last])
+                        },
                         change(&chart.number_format, before, value),
                         data.categories[prev]
-                    ));
-                }
+                    ),
+                    (_, Some(&(prev, before))) => format!(
+                        "{name} {} in {}, {} from {}",
+                        fmt(value),
+                        data.categories[last],
+                        change(&chart.number_format, before, value),
+                        data.categories[prev]
+                    ),
+                    (_, None) => format!("{name} {} in {}", fmt(value), data.categories[last]),
+                };
                 Some(part)
             } else {
                 let &(top, value) =
@@ -226,9 +317,102 @@ mod tests {
         // 1302 - 1234 = 68; 68 / 1234 = 5.51%. invited's latest non-null
         // is October: 52 - 40 = 12, 30.0%.
         assert_eq!(
-            summarize(&c, &seats()),
+            summarize(&c, &seats(), &Comparison::Previous),
             "Active seats 1,302 in Nov 2026, up 68 (+5.5%) from Oct 2026; \
              Invited 52 in Oct 2026, up 12 (+30.0%) from Sep 2026."
+        );
+    }
+
+    fn date(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_level_compares_with_the_end_of_the_previous_month() {
+        let c = config(ChartKind::Line, "month", &["active_seats", "invited"]);
+        let level = Comparison::Level { as_of: date("2026-11-25") };
+        // Seats on the as-of date against the end of October; invited's
+        // latest value is a whole month.
+        assert_eq!(
+            summarize(&c, &seats(), &level),
+            "Active seats 1,302 on 25 Nov 2026, up 68 (+5.5%) from the end of Oct 2026; \
+             Invited 52 at the end of Oct 2026, up 12 (+30.0%) from the end of Sep 2026."
+        );
+    }
+
+    /// Monthly MCP calls up to 25 November: 255 so far, against 265 on 1–25
+    /// October (361 in the whole of October).
+    fn mcp_calls() -> ResultTable {
+        let month = |m| Value::Date(Date::from_ymd(2026, m, 1).unwrap());
+        ResultTable {
+            columns: vec![
+                Column { name: "month".into(), ty: ColumnType::Date },
+                Column { name: "mcp_calls".into(), ty: ColumnType::Integer },
+                Column { name: "previous_to_date".into(), ty: ColumnType::Integer },
+            ],
+            rows: vec![
+                vec![month(9), Value::Int(300), Value::Null],
+                vec![month(10), Value::Int(361), Value::Null],
+                vec![month(11), Value::Int(255), Value::Int(265)],
+            ],
+        }
+    }
+
+    #[test]
+    fn a_flow_compares_the_month_so_far_with_the_same_days() {
+        let c = config(ChartKind::Line, "month", &["mcp_calls"]);
+        let flow = Comparison::Flow { as_of: date("2026-11-25"), column: "previous_to_date" };
+        // 255 - 265 = -10; 10 / 265 = 3.77%. Not "down 106 from Oct 2026".
+        assert_eq!(
+            summarize(&c, &mcp_calls(), &flow),
+            "Mcp calls 255 in 1\u{2013}25 Nov 2026, down 10 (-3.8%) from 1\u{2013}25 Oct."
+        );
+        // On the month's last day the months are whole.
+        let flow = Comparison::Flow { as_of: date("2026-11-30"), column: "previous_to_date" };
+        assert_eq!(
+            summarize(&c, &mcp_calls(), &flow),
+            "Mcp calls 255 in Nov 2026, down 10 (-3.8%) from Oct 2026."
+        );
+        // Without a comparison value, the month so far is said as such,
+        // with no change against a longer month.
+        let mut first = mcp_calls();
+        first.rows[2][2] = Value::Null;
+        let flow = Comparison::Flow { as_of: date("2026-11-25"), column: "previous_to_date" };
+        assert_eq!(summarize(&c, &first, &flow), "Mcp calls 255 in 1\u{2013}25 Nov 2026.");
+        // A series that ends before the as-of month is whole months.
+        let flow = Comparison::Flow { as_of: date("2026-12-03"), column: "previous_to_date" };
+        assert_eq!(
+            summarize(&c, &mcp_calls(), &flow),
+            "Mcp calls 255 in Nov 2026, down 106 (-29.4%) from Oct 2026."
+        );
+    }
+
+    #[test]
+    fn a_flow_by_organization_compares_each_series() {
+        let month = |m| Value::Date(Date::from_ymd(2026, m, 1).unwrap());
+        let text = |s: &str| Value::Text(s.into());
+        let table = ResultTable {
+            columns: vec![
+                Column { name: "month".into(), ty: ColumnType::Date },
+                Column { name: "organization_name".into(), ty: ColumnType::Text },
+                Column { name: "runs".into(), ty: ColumnType::Integer },
+                Column { name: "previous_to_date".into(), ty: ColumnType::Integer },
+            ],
+            rows: vec![
+                vec![month(10), text("Acme"), Value::Int(9), Value::Null],
+                vec![month(10), text("Globex"), Value::Int(2), Value::Null],
+                vec![month(11), text("Acme"), Value::Int(3), Value::Int(5)],
+                vec![month(11), text("Globex"), Value::Int(2), Value::Int(1)],
+            ],
+        };
+        let mut c = config(ChartKind::StackedBar, "month", &["runs"]);
+        c.series = Some("organization_name".into());
+        let flow = Comparison::Flow { as_of: date("2026-11-18"), column: "previous_to_date" };
+        // Acme 3 against 5 on 1–18 Oct: down 2 (-40.0%); Globex 2 against 1.
+        assert_eq!(
+            summarize(&c, &table, &flow),
+            "Acme 3 in 1\u{2013}18 Nov 2026, down 2 (-40.0%) from 1\u{2013}18 Oct; \
+             Globex 2 in 1\u{2013}18 Nov 2026, up 1 (+100.0%) from 1\u{2013}18 Oct."
         );
     }
 
@@ -246,12 +430,12 @@ mod tests {
         };
         let mut c = config(ChartKind::Bar, "source", &["share"]);
         c.number_format = "compact".into();
-        assert_eq!(summarize(&c, &table), "Share highest for api (4.5k).");
+        assert_eq!(summarize(&c, &table, &Comparison::Previous), "Share highest for api (4.5k).");
         c.kind = ChartKind::Pie;
         // 4500 of 6000 = 75%.
-        assert_eq!(summarize(&c, &table), "Largest share: api with 4.5k of 6k (75%).");
+        assert_eq!(summarize(&c, &table, &Comparison::Previous), "Largest share: api with 4.5k of 6k (75%).");
         let empty = ResultTable { rows: vec![], ..table };
-        assert_eq!(summarize(&c, &empty), "No data.");
+        assert_eq!(summarize(&c, &empty, &Comparison::Previous), "No data.");
     }
 
     #[test]

@@ -154,11 +154,15 @@
     p.appendChild(make('span', 'number__value', n.value));
     if (n.change) {
       var change = make('span', 'change change--' + n.direction);
-      change.title = 'Change on the previous period';
+      change.title = n.compared || 'Change on the previous period';
       change.appendChild(make('span', 'visually-hidden', 'Change: '));
       change.appendChild(document.createTextNode(n.change));
       p.appendChild(document.createTextNode(' '));
       p.appendChild(change);
+      if (n.compared) {
+        p.appendChild(document.createTextNode(' '));
+        p.appendChild(make('span', 'number__compared', n.compared));
+      }
     }
     wrap.appendChild(p);
     if (n.period) wrap.appendChild(make('p', 'number__period', n.period));

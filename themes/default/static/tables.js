@@ -18,6 +18,9 @@
   function text(el, s) { el.textContent = s; return el; }
   function make(tag, cls) { var el = document.createElement(tag); if (cls) el.className = cls; return el; }
 
+  // Text in the reader's order: case and accents aside, digits as numbers.
+  function collate(x, y) { return x.localeCompare(y, undefined, { numeric: true, sensitivity: 'base' }); }
+
   // "1,234.5" -> 1234.5; anything else -> NaN.
   function numeric(s) {
     var t = s.replace(/,/g, '').replace(/\u2212/, '-');
@@ -121,7 +124,7 @@
           var nx = numeric(x), ny = numeric(y);
           d = isNaN(nx) ? (isNaN(ny) ? 0 : 1) : isNaN(ny) ? -1 : (nx - ny) * dir;
         } else {
-          d = x === '' ? (y === '' ? 0 : 1) : y === '' ? -1 : (x < y ? -1 : x > y ? 1 : 0) * dir;
+          d = x === '' ? (y === '' ? 0 : 1) : y === '' ? -1 : collate(x, y) * dir;
         }
         return d || a[1] - b[1];
       });
