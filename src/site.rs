@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
 
-use crate::config::{Config, Display, CACHE_DIR};
+use crate::config::{Config, Display};
 use crate::data::Database;
 use crate::date::Date;
 use crate::export::{exporters, ExportMeta, Exporter};
@@ -57,6 +57,8 @@ pub struct Site {
     pub data_dir: PathBuf,
     /// Where the site goes.
     pub output_dir: PathBuf,
+    /// Where caches, spill files and the build lock go.
+    pub cache_dir: PathBuf,
     tera: tera::Tera,
     db: Option<Database>,
     /// The as-of date, known after `load`.
@@ -105,11 +107,13 @@ impl Site {
             Some(dir)
         };
         let tera = templates::load_templates(theme_dir.as_deref(), &root)?;
+        let cache_dir = config.cache_dir(&root);
         Ok(Site {
             config,
             root,
             data_dir,
             output_dir,
+            cache_dir,
             tera,
             db: None,
             as_of: Date(0),
@@ -126,6 +130,12 @@ impl Site {
         let start = Instant::now();
         let mut db = Database::open(&self.config, &self.root)?;
         db.load(&self.config, &self.data_dir)?;
+        if as_of_override.or(self.config.as_of).is_none() {
+            db.check_default_as_of()?;
+        }
+        for warning in &db.warnings {
+            eprintln!("warning: {warning}");
+        }
         let window = db.data_window(&self.config)?;
         self.as_of = match as_of_override.or(self.config.as_of).or(window.map(|(_, hi)| hi)) {
             Some(date) => date,
@@ -136,6 +146,7 @@ impl Site {
         self.subscription_start =
             self.config.subscription_start.or(window.map(|(lo, _)| lo)).unwrap_or(self.as_of.year_start());
         db.cut_at(&self.config, self.as_of)?;
+        db.resolve_notes(&mut self.config)?;
         bind_params(&db.conn, &Params { as_of: self.as_of, subscription_start: self.subscription_start })?;
         self.db = Some(db);
         self.timings.push(("load", start.elapsed()));
@@ -245,7 +256,7 @@ impl Site {
                 owners.push(i);
             }
         }
-        let cache_dir = self.root.join(CACHE_DIR).join("charts");
+        let cache_dir = self.cache_dir.join("charts");
         let rendered = chart::render_charts(&jobs, Some(&cache_dir))?;
         // Keep the cache to this build's charts, so it never grows without bound.
         chart::prune_cache(&cache_dir, &jobs)?;
@@ -294,7 +305,7 @@ impl Site {
         // written here: lay them out on another core meanwhile. (One thread
         // per core measured no faster: typst already spreads its work.)
         let (config, as_of, tabs) = (&self.config, self.as_of, &by_tab);
-        let pdf_cache = self.root.join(CACHE_DIR).join("pdf");
+        let pdf_cache = self.cache_dir.join("pdf");
         let pdf_cache = pdf_cache.as_path();
         std::thread::scope(|scope| {
             let pdfs = scope.spawn(move || {
@@ -331,7 +342,7 @@ impl Site {
         by_tab: &[Vec<&ReportOutput>],
     ) -> Result<()> {
         // Spill files live with the cache, on disk beside the site.
-        let formats = exporters(&self.root.join(CACHE_DIR).join("xlsx"));
+        let formats = exporters(&self.cache_dir.join("xlsx"), self.config.csv_bom);
         let mut headlines = Vec::new();
         let mut manifest_tabs = Vec::new();
         for (tab, tab_outputs) in self.config.tabs.iter().zip(by_tab) {
@@ -540,7 +551,7 @@ fn manifest_entry(
 /// Runs a whole build.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
     let mut site = Site::new(options)?;
-    let _lock = output::lock_site(&site.root)?;
+    let _lock = output::lock_site(&site.cache_dir)?;
     output::restore_interrupted_swap(&site.output_dir)?;
     site.load(options.as_of)?;
     let outputs = site.run(options.keep_going)?;

@@ -4,8 +4,11 @@
 mod browser;
 mod build;
 mod catalogue;
+mod data;
 mod errors;
+mod examples;
 mod fuzz;
+mod init;
 mod payloads;
 mod sample;
 mod util;
