@@ -37,8 +37,10 @@ fn main() {
     println!("cargo:rerun-if-env-changed=TALLY_ECHARTS_JS");
     println!("cargo:rerun-if-env-changed=CARGO_HOME");
 
-    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let packages = fs::read_to_string(manifest_dir.join("Cargo.lock")).map(|t| lock::parse(&t)).unwrap_or_default();
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let packages =
+        fs::read_to_string(manifest_dir.join("Cargo.lock")).map(|t| lock::parse(&t)).unwrap_or_default();
 
     let path = match env::var_os("TALLY_ECHARTS_JS").filter(|v| !v.is_empty()) {
         Some(p) => {

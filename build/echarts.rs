@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::lock::Package;
+use super::lock::Package;
 
 /// Where to look, from the build script's environment.
 pub struct Search {
@@ -99,7 +99,8 @@ fn candidate_dirs(search: &Search) -> Vec<(&'static str, PathBuf)> {
 /// `charming`, `charming-0.6.0`, but not `charming_macros-0.6.0`.
 fn is_charming_dir(dir: &Path) -> bool {
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    name == "charming" || name.strip_prefix("charming-").is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+    name == "charming"
+        || name.strip_prefix("charming-").is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// The vendor folders named by `.cargo/config.toml` (in the package's
@@ -123,7 +124,9 @@ fn vendor_dirs(search: &Search) -> Vec<PathBuf> {
         let Ok(text) = fs::read_to_string(&config) else { continue };
         for line in text.lines() {
             let line = line.trim();
-            if let Some(value) = line.strip_prefix("directory").map(str::trim_start).and_then(|l| l.strip_prefix('=')) {
+            if let Some(value) =
+                line.strip_prefix("directory").map(str::trim_start).and_then(|l| l.strip_prefix('='))
+            {
                 let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
                 dirs.push(base.join(value));
             }
@@ -156,7 +159,9 @@ fn script_in(dir: &Path, version: Option<&str>) -> Option<PathBuf> {
             Some(value.trim_matches('"').to_string())
         })
     };
-    if field("name").as_deref() != Some("charming") || version.is_some_and(|v| field("version").as_deref() != Some(v)) {
+    if field("name").as_deref() != Some("charming")
+        || version.is_some_and(|v| field("version").as_deref() != Some(v))
+    {
         return None;
     }
     let mut found: Vec<PathBuf> = entries(&dir.join("src").join("asset"))
@@ -172,9 +177,8 @@ fn script_in(dir: &Path, version: Option<&str>) -> Option<PathBuf> {
 }
 
 fn entries(dir: &Path) -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = fs::read_dir(dir)
-        .map(|entries| entries.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut paths: Vec<PathBuf> =
+        fs::read_dir(dir).map(|entries| entries.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     paths.sort();
     paths
 }

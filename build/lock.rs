@@ -74,10 +74,7 @@ fn resolve<'a>(packages: &'a [Package], entry: &str) -> Option<&'a Package> {
 /// The package `root` depends on under the name `name`.
 pub fn dependency<'a>(packages: &'a [Package], root: &str, name: &str) -> Option<&'a Package> {
     let root = packages.iter().find(|p| p.name == root)?;
-    root.dependencies
-        .iter()
-        .filter_map(|entry| resolve(packages, entry))
-        .find(|p| p.name == name)
+    root.dependencies.iter().filter_map(|entry| resolve(packages, entry)).find(|p| p.name == name)
 }
 
 /// `name version` of every package that `root`'s dependencies `names`

@@ -214,7 +214,10 @@ impl TableConfig {
             (None, Some(file)) => {
                 let path = root.join(file);
                 std::fs::read_to_string(&path).map(Some).with_context(|| {
-                    format!("table `{name}`: failed to read SQL file `{}` (key `tables.{name}.sql_file`)", path.display())
+                    format!(
+                        "table `{name}`: failed to read SQL file `{}` (key `tables.{name}.sql_file`)",
+                        path.display()
+                    )
                 })
             }
             (None, None) => Ok(None),
@@ -470,7 +473,8 @@ impl Config {
             .map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() })
             .unwrap_or_else(|| PathBuf::from("."));
         if let Some(from) = config.tabs_from.clone() {
-            config.tabs = tabs_from(&root, &from).with_context(|| format!("invalid config `{}`", path.display()))?;
+            config.tabs =
+                tabs_from(&root, &from).with_context(|| format!("invalid config `{}`", path.display()))?;
         }
         config.check_paths(&root).with_context(|| format!("invalid config `{}`", path.display()))?;
         Ok((config, root))
@@ -505,7 +509,8 @@ impl Config {
             if !is_table_name(name) {
                 bail!("key `tables.{name}`: a table name is letters, digits and `_`");
             }
-            for (key, columns) in [("columns", &table.columns), ("optional_columns", &table.optional_columns)] {
+            for (key, columns) in [("columns", &table.columns), ("optional_columns", &table.optional_columns)]
+            {
                 for (column, ty) in columns {
                     if ty.trim().is_empty()
                         || ty.contains(['\'', '"', ';', '(', ')']) && !ty.starts_with("DECIMAL")
@@ -581,7 +586,10 @@ impl Config {
             if let Some(file) = &table.sql_file {
                 let path = root.join(file);
                 if !path.is_file() {
-                    bail!("table `{name}`: SQL file `{}` not found (key `tables.{name}.sql_file`)", path.display());
+                    bail!(
+                        "table `{name}`: SQL file `{}` not found (key `tables.{name}.sql_file`)",
+                        path.display()
+                    );
                 }
             }
         }

@@ -134,7 +134,7 @@ pub fn restore_interrupted_swap(output: &Path) -> Result<()> {
 /// process ends, however it ends.
 pub fn lock_site(cache_dir: &Path) -> Result<std::fs::File> {
     let dir = cache_dir;
-    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
     let path = dir.join("build.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)

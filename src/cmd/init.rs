@@ -113,26 +113,46 @@ pub fn run(args: InitArgs) -> Result<()> {
 /// what to do next.
 fn data_report(config: &Config, data: &Path) -> Result<String> {
     let found = discover(data)?;
-    let file_tables: Vec<(&String, bool)> =
+    // Required tables first, each group in name order.
+    let mut file_tables: Vec<(&String, bool)> =
         config.tables.iter().filter(|(_, t)| !t.is_derived()).map(|(name, t)| (name, t.required)).collect();
+    file_tables.sort_by_key(|(name, required)| (!required, name.to_string()));
+    let files = |required: bool| {
+        let names: Vec<String> = file_tables
+            .iter()
+            .filter(|(_, r)| *r == required)
+            .map(|(name, _)| format!("{name}.csv"))
+            .collect();
+        names.join(", ")
+    };
     let mut lines = Vec::new();
     if found.sources.is_empty() {
         lines.push(format!(
-            "`{}` is empty. Put one export file (or folder of files) per table there, named after the table:",
+            "`{}` is empty. Put one export per table there, a file or a folder of files named after the table:",
             data.display()
         ));
-        for (name, required) in &file_tables {
-            let optional = if *required { "" } else { " (optional)" };
-            lines.push(format!("  {name}.csv{optional}"));
-        }
-        lines.push(format!("Any of {} works. The columns each table needs are in site.toml's", accepted_extensions()));
-        lines.push("`[tables]` and in the README (\"Bring your own data\"). To try the site first with".into());
-        lines.push(format!("synthetic exports: tally sample --out {}", data.display()));
+        lines.push(format!("  required: {}", files(true)));
+        lines.push(format!(
+            "  optional (a missing one loads empty, its reports show zeros): {}",
+            files(false)
+        ));
+        lines.push(format!("tally reads {}.", accepted_extensions()));
+        lines.push("The columns each table needs are in site.toml's `[tables]` and in the README".into());
+        lines.push(format!(
+            "(\"Bring your own data\"). To try the site first with synthetic exports: tally sample --out {}",
+            data.display()
+        ));
     } else {
         lines.push(format!("In `{}`:", data.display()));
         for (name, required) in &file_tables {
             let state = match found.sources.iter().find(|s| &s.table == *name) {
-                Some(source) => format!("found ({} file{})", source.files.len(), if source.files.len() == 1 { "" } else { "s" }),
+                Some(source) => {
+                    format!(
+                        "found ({} file{})",
+                        source.files.len(),
+                        if source.files.len() == 1 { "" } else { "s" }
+                    )
+                }
                 None if *required => "missing: the build needs it".into(),
                 None => "missing: optional, its reports will show zeros".into(),
             };

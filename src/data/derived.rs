@@ -15,16 +15,18 @@ pub(super) fn load_order(queries: &BTreeMap<String, String>) -> Result<Vec<Strin
         .iter()
         .map(|(name, sql)| {
             let words = words(sql);
-            let deps = queries.keys().map(String::as_str).filter(|other| words.contains(&other.to_ascii_lowercase()));
+            let deps = queries
+                .keys()
+                .map(String::as_str)
+                .filter(|other| words.contains(&other.to_ascii_lowercase()));
             (name.as_str(), deps.collect())
         })
         .collect();
     let mut order: Vec<String> = Vec::new();
     let mut done: BTreeSet<&str> = BTreeSet::new();
     while done.len() < queries.len() {
-        let ready = reads
-            .iter()
-            .find(|(name, deps)| !done.contains(*name) && deps.iter().all(|d| done.contains(d)));
+        let ready =
+            reads.iter().find(|(name, deps)| !done.contains(*name) && deps.iter().all(|d| done.contains(d)));
         match ready {
             Some((name, _)) => {
                 done.insert(name);
@@ -122,17 +124,15 @@ mod tests {
 
     #[test]
     fn literals_and_comments_are_not_reads() {
-        let got = order(&[
-            ("a", "SELECT 'it''s b' AS t /* b */ FROM events"),
-            ("b", "SELECT * FROM a"),
-        ])
-        .unwrap();
+        let got =
+            order(&[("a", "SELECT 'it''s b' AS t /* b */ FROM events"), ("b", "SELECT * FROM a")]).unwrap();
         assert_eq!(got, ["a", "b"]);
     }
 
     #[test]
     fn a_cycle_is_named() {
-        let err = order(&[("a", "SELECT * FROM b"), ("b", "SELECT * FROM a"), ("c", "SELECT 1")]).unwrap_err();
+        let err =
+            order(&[("a", "SELECT * FROM b"), ("b", "SELECT * FROM a"), ("c", "SELECT 1")]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "derived tables read each other in a cycle: `a` (key `tables.a.sql`) reads `b`; `b` (key `tables.b.sql`) reads `a`"

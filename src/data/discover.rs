@@ -153,8 +153,9 @@ impl Discovery {
             .filter(|s| {
                 let name = s.path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase());
                 name.is_some_and(|n| {
-                    n.strip_prefix(&table.to_ascii_lowercase())
-                        .is_some_and(|rest| rest.is_empty() || !rest.starts_with(|c: char| c.is_alphanumeric()))
+                    n.strip_prefix(&table.to_ascii_lowercase()).is_some_and(|rest| {
+                        rest.is_empty() || !rest.starts_with(|c: char| c.is_alphanumeric())
+                    })
                 })
             })
             .collect()

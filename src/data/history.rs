@@ -5,6 +5,7 @@
 //! is written into a site's config by hand.
 
 use std::collections::BTreeMap;
+use std::error::Error as _;
 
 use anyhow::{anyhow, Context, Result};
 use duckdb::Connection;
@@ -50,12 +51,18 @@ pub(super) fn measure(conn: &Connection, config: &Config, tables: &[String]) -> 
             .query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(|e| anyhow!("failed to find the date range of table `{table}`: {e}"))?;
         if let (Some(first), Some(last)) = (first, last) {
+            // DuckDB takes years past 9999; a report's months cannot.
+            let date = |text: String| {
+                text.parse::<Date>().map_err(|e| {
+                    anyhow!("table `{table}`: time column `{column}` (key `tables.{table}.time_column`): {e}")
+                })
+            };
             spans.push(Span {
                 table: table.clone(),
                 column: column.clone(),
                 derived: settings.is_derived(),
-                first: first.parse().map_err(|e: String| anyhow!(e))?,
-                last: last.parse().map_err(|e: String| anyhow!(e))?,
+                first: date(first)?,
+                last: date(last)?,
             });
         }
     }
@@ -142,7 +149,7 @@ pub fn resolve_notes(config: &mut Config, spans: &[Span], tables: &[String]) -> 
         }
         let out = tera::Tera::one_off(text, &context, false).map_err(|e| {
             let mut message = e.to_string();
-            let mut source = std::error::Error::source(&e);
+            let mut source = e.source();
             while let Some(cause) = source {
                 message = format!("{message}: {cause}");
                 source = cause.source();
@@ -215,12 +222,16 @@ note = "Login history starts in {{ tables.logins.start_month }}."
 
     #[test]
     fn a_note_naming_an_unknown_table_is_an_error_naming_its_key() {
-        let mut config =
-            Config::parse(&SITE.replace("tables.logins.start_month", "tables.login.start_month"), "site.toml")
-                .unwrap();
-        let err = resolve_notes(&mut config, &[], &["logins".into()]).unwrap_err();
+        let mut config = Config::parse(
+            &SITE.replace("tables.logins.start_month", "tables.login.start_month"),
+            "site.toml",
+        )
+        .unwrap();
+        let tables = ["empty".to_string(), "logins".into(), "visits".into()];
+        let err = resolve_notes(&mut config, &[], &tables).unwrap_err();
         let message = format!("{err:#}");
         assert!(message.starts_with("report `a/r`: key `tabs[0].reports[0].note`: "), "{message}");
-        assert!(message.contains("of the tables: logins"), "{message}");
+        assert!(message.contains("`tables.login.start_month` not found"), "{message}");
+        assert!(message.contains("of the tables: empty, logins, visits"), "{message}");
     }
 }

@@ -134,7 +134,7 @@ impl Database {
             }
         }
         let missing: Vec<&String> = (config.tables.iter())
-            .filter(|(name, t)| t.required && !t.is_derived() && !has(name))
+            .filter(|(name, t)| t.required && !t.is_derived() && !has(name.as_str()))
             .map(|(name, _)| name)
             .collect();
         if let Some(name) = missing.first() {
@@ -150,16 +150,26 @@ impl Database {
             let loaded = self.load_source(source, table_config)?;
             self.tables.push(loaded);
         }
-        for (name, table) in config.tables.iter().filter(|(name, t)| !t.required && !has(name)) {
+        for (name, table) in config.tables.iter().filter(|(name, t)| !t.required && !has(name.as_str())) {
             self.conn.execute_batch(&shape::empty_table(name, table)).map_err(|e| {
-                anyhow!("failed to create the empty table `{name}` (key `tables.{name}`): {}", self.explain(&e.to_string()))
+                anyhow!(
+                    "failed to create the empty table `{name}` (key `tables.{name}`): {}",
+                    self.explain(&e.to_string())
+                )
             })?;
             self.warnings.push(format!(
                 "table `{name}` not found in data dir `{}`: loaded as an empty table, as it is optional (key `tables.{name}.required = false`)",
                 data_dir.display()
             ));
-            let columns = self.describe(&format!("SELECT * FROM {}", ident(name))).map_err(|e| anyhow!("failed to describe table `{name}`: {e}"))?;
-            self.tables.push(LoadedTable { name: name.clone(), origin: format!("tables.{name}"), rows: 0, columns });
+            let columns = self
+                .describe(&format!("SELECT * FROM {}", ident(name)))
+                .map_err(|e| anyhow!("failed to describe table `{name}`: {e}"))?;
+            self.tables.push(LoadedTable {
+                name: name.clone(),
+                origin: format!("tables.{name}"),
+                rows: 0,
+                columns,
+            });
         }
 
         let mut queries = BTreeMap::new();
@@ -188,10 +198,10 @@ impl Database {
         let fail = |e: duckdb::Error| {
             anyhow!("failed to load table `{name}` {what}: {}", self.explain(&e.to_string()))
         };
-        let described = self.describe(&format!("SELECT * FROM {from}")).map_err(fail)?;
+        let described = self.describe(&format!("SELECT * FROM {from}")).map_err(&fail)?;
         let select = shape::shaped_select(&origin, table, &described, &from, false, &|_| String::new())?;
-        self.conn.execute_batch(&format!("CREATE VIEW {} AS {select}", ident(name))).map_err(fail)?;
-        let columns = self.describe(&format!("SELECT * FROM {}", ident(name))).map_err(fail)?;
+        self.conn.execute_batch(&format!("CREATE VIEW {} AS {select}", ident(name))).map_err(&fail)?;
+        let columns = self.describe(&format!("SELECT * FROM {}", ident(name))).map_err(&fail)?;
         check_time_type(name, table, &columns)?;
         self.derived.push((name.to_string(), select));
         Ok(LoadedTable { name: name.to_string(), origin: format!("tables.{name}.{key}"), rows: 0, columns })
@@ -242,7 +252,13 @@ impl Database {
                     Some(names) => names,
                     None => self
                         .describe(&format!("SELECT * FROM {}", csv_reader(None)))
-                        .map_err(|e| anyhow!("failed to load table `{}` from `{origin}`: {}", source.table, self.explain(&e.to_string())))?
+                        .map_err(|e| {
+                            anyhow!(
+                                "failed to load table `{}` from `{origin}`: {}",
+                                source.table,
+                                self.explain(&e.to_string())
+                            )
+                        })?
                         .into_iter()
                         .map(|(n, _)| n)
                         .collect(),
@@ -367,7 +383,10 @@ impl Database {
             self.conn
                 .execute_batch(&format!("DROP VIEW {n}; CREATE TABLE {n} AS {select}", n = ident(name)))
                 .map_err(|e| {
-                    anyhow!("failed to build derived table `{name}` (key `tables.{name}`): {}", self.explain(&e.to_string()))
+                    anyhow!(
+                        "failed to build derived table `{name}` (key `tables.{name}`): {}",
+                        self.explain(&e.to_string())
+                    )
                 })?;
             cut(name)?;
             let rows = self.count(name)?;
@@ -408,10 +427,10 @@ fn empty_data_dir(config: &Config, data_dir: &Path) -> String {
         .map(|(name, _)| format!("`{name}`"))
         .collect();
     format!(
-        "data dir `{dir}` holds no exports. Put one file (or folder of files) per table there, named after the table: \
-         this site reads {tables}, in any of {exts} \
-         (the format of each is in the README, \"Bring your own data\"). \
-         To try the site first, write synthetic exports with `tally sample --out {dir}`",
+        "data dir `{dir}` holds no exports. Put one file (or folder of files) per table there, named after the table; \
+         this site needs {tables}. tally reads {exts}; the columns each table needs are in site.toml's `[tables]` \
+         and in the README (\"Bring your own data\"). To try the site first, write synthetic exports with \
+         `tally sample --out {dir}`",
         dir = data_dir.display(),
         tables = expected.join(", "),
         exts = accepted_extensions(),

@@ -4,7 +4,7 @@
 //! `TIMESTAMP`. File tables and derived tables go through the same checks,
 //! so both fail with the same messages.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use super::{ident, literal};
 use crate::config::TableConfig;
@@ -157,7 +157,8 @@ mod tests {
     #[test]
     fn casts_declared_types_unless_the_reader_did_and_normalises_time_zones() {
         let config = config(&[("user_id", "VARCHAR")], &[("seen", "TIMESTAMPTZ")]);
-        let cols = described(&[("user_id", "BIGINT"), ("seen", "TIMESTAMP WITH TIME ZONE"), ("x", "INTEGER")]);
+        let cols =
+            described(&[("user_id", "BIGINT"), ("seen", "TIMESTAMP WITH TIME ZONE"), ("x", "INTEGER")]);
         let select = shaped_select(&ORIGIN, &config, &cols, "src", false, &|_| String::new()).unwrap();
         assert_eq!(
             select,
@@ -170,10 +171,11 @@ mod tests {
     #[test]
     fn a_missing_required_column_names_table_origin_key_and_columns() {
         let config = config(&[("email", "VARCHAR")], &[]);
-        let err = shaped_select(&ORIGIN, &config, &described(&[("user_id", "VARCHAR")]), "src", true, &|_| {
-            "; hint".into()
-        })
-        .unwrap_err();
+        let err =
+            shaped_select(&ORIGIN, &config, &described(&[("user_id", "VARCHAR")]), "src", true, &|_| {
+                "; hint".into()
+            })
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "table `users` from `users.csv` has no column `email` (key `tables.users.columns.email`); it has: user_id; hint"

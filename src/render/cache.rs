@@ -106,6 +106,8 @@ mod tests {
         }
         // Crates that never touch the bytes stay out, so updating them
         // keeps the caches.
-        assert!(!has(&chart, "duckdb") && !has(&pdf, "csv"), "{chart:?}");
+        for name in ["duckdb", "rust_xlsxwriter", "clap"] {
+            assert!(!has(&chart, name) && !has(&pdf, name), "{name} is in a key");
+        }
     }
 }

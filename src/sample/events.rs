@@ -72,7 +72,8 @@ pub fn write_events_sample(opts: &SampleOptions) -> Result<Vec<String>> {
     // Hidden, so a build over `out` skips it if a crash leaves it behind.
     let tables = out.join(".tally-sample-tables");
     if tables.exists() {
-        std::fs::remove_dir_all(&tables).with_context(|| format!("failed to remove `{}`", tables.display()))?;
+        std::fs::remove_dir_all(&tables)
+            .with_context(|| format!("failed to remove `{}`", tables.display()))?;
     }
     write_sample(&SampleOptions { out: tables.clone(), ..opts.clone() })?;
     let rows = to_events(&tables, &out.join("events.csv"));
@@ -115,9 +116,11 @@ fn to_events(tables: &Path, target: &Path) -> Result<u64> {
     conn.execute_batch(&format!("COPY ({EVENTS_SQL}) TO '{target_sql}' (FORMAT csv, HEADER true)"))
         .with_context(|| format!("failed to write `{}`", target.display()))?;
     let rows: i64 = conn
-        .query_row(&format!("SELECT count(*) FROM read_csv('{target_sql}', header = true, all_varchar = true)"), [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            &format!("SELECT count(*) FROM read_csv('{target_sql}', header = true, all_varchar = true)"),
+            [],
+            |r| r.get(0),
+        )
         .with_context(|| format!("failed to count `{}`", target.display()))?;
     Ok(rows as u64)
 }

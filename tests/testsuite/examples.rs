@@ -23,12 +23,14 @@ fn rows_by(rows: &[Value], key: &str) -> Vec<Value> {
 
 #[test]
 fn the_events_example_derives_the_dashboard_from_one_export() {
-    let before: Vec<_> = std::fs::read_dir(repo("examples/events")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let before: Vec<_> =
+        std::fs::read_dir(repo("examples/events")).unwrap().map(|e| e.unwrap().file_name()).collect();
     let site = TestSite::empty();
     let stderr = build_events_example(&site, &[]);
     assert_eq!(stderr, "", "no warnings expected");
     // Nothing was written beside the example's config.
-    let after: Vec<_> = std::fs::read_dir(repo("examples/events")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let after: Vec<_> =
+        std::fs::read_dir(repo("examples/events")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(before, after);
     assert!(site.path("cache/build.lock").is_file() && site.path("cache/charts").is_dir());
 
@@ -36,7 +38,8 @@ fn the_events_example_derives_the_dashboard_from_one_export() {
     let manifest = site.json("public/api/index.json");
     assert_eq!(manifest["as_of"], "2026-03-20");
     assert_eq!(manifest["subscription_start"], "2026-01-02");
-    let tabs: Vec<&str> = manifest["tabs"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    let tabs: Vec<&str> =
+        manifest["tabs"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert_eq!(tabs, ["users-activity", "entities", "actions-automations", "data-sources", "ai-mcp"]);
 
     // Active seats: u1 logs in in the ISO weeks of 5, 12 and 19 January (a
@@ -44,7 +47,8 @@ fn the_events_example_derives_the_dashboard_from_one_export() {
     // u3 on 7 January, 10 February and 10 March (March); u4 has three weeks
     // in January but is disabled.
     let seats = site.report_rows("users-activity", "monthly-active-seats");
-    let seats: Vec<(Value, Value)> = seats.iter().map(|r| (r["month"].clone(), r["active_seats"].clone())).collect();
+    let seats: Vec<(Value, Value)> =
+        seats.iter().map(|r| (r["month"].clone(), r["active_seats"].clone())).collect();
     assert_eq!(
         seats,
         [(json!("2026-01-01"), json!(1)), (json!("2026-02-01"), json!(2)), (json!("2026-03-01"), json!(3))]
@@ -58,7 +62,8 @@ fn the_events_example_derives_the_dashboard_from_one_export() {
     // (through the API); Create environment r6. r1 ran in February, r4 is
     // an automation.
     let top = site.report_rows("actions-automations", "top-actions");
-    let top: Vec<(Value, Value)> = top.iter().map(|r| (r["action_title"].clone(), r["runs"].clone())).collect();
+    let top: Vec<(Value, Value)> =
+        top.iter().map(|r| (r["action_title"].clone(), r["runs"].clone())).collect();
     assert_eq!(top, [(json!("Deploy service"), json!(3)), (json!("Create environment"), json!(1))]);
     // AI invocations: slack i1 i2, web i3; i4 has no `source` key and i5 an
     // empty one, so both count as Other; i6 is MCP.
@@ -89,7 +94,10 @@ fn the_events_example_over_the_whole_sample_equals_the_default_site() {
     assert!(!site.path("events/.tally-sample-tables").exists(), "the intermediate tables are removed");
     build_events_example(&site, &["--data-dir", "events"]);
     let default = repo("site.toml");
-    site.ok(&["build", "-c", default.to_str().unwrap(), "-o", "default"], &[("TALLY_CACHE_DIR", "cache-default")]);
+    site.ok(
+        &["build", "-c", default.to_str().unwrap(), "-o", "default"],
+        &[("TALLY_CACHE_DIR", "cache-default")],
+    );
 
     let events = site.json("public/api/index.json");
     let tables = site.json("default/api/index.json");

@@ -3,6 +3,7 @@
 
 mod browser;
 mod build;
+mod build_script;
 mod catalogue;
 mod data;
 mod errors;

@@ -79,7 +79,8 @@ impl TestSite {
         let text = String::from_utf8_lossy(bytes);
         let site = self.root().to_string_lossy().into_owned();
         // Temp dirs may be reached through a link (`/tmp` on macOS).
-        let canonical = self.root().canonicalize().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+        let canonical =
+            self.root().canonicalize().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
         let mut text = text.replace(&site, "[SITE]");
         if !canonical.is_empty() {
             text = text.replace(&canonical, "[SITE]");
