@@ -72,33 +72,68 @@ pub(super) fn measure(conn: &Connection, config: &Config, tables: &[String]) -> 
 /// The warning for a default as-of date that one export alone reaches:
 /// its latest stamp is more than [`AS_OF_GAP_DAYS`] after the latest of
 /// every other export (a row stamped 2099, say). Derived tables repeat the
-/// dates of the exports they read, so only exports are compared.
+/// dates of the exports they read, so only exports are compared. A site
+/// with a single export (one events table) is checked against itself: a
+/// few rows (under 5%) stamped more than [`AS_OF_GAP_DAYS`] after all the
+/// others.
 pub(super) fn as_of_outlier(conn: &Connection, spans: &[Span]) -> Result<Option<String>> {
     let mut exports: Vec<&Span> = spans.iter().filter(|s| !s.derived).collect();
     exports.sort_by_key(|s| std::cmp::Reverse(s.last));
-    let [ahead, next, ..] = exports.as_slice() else { return Ok(None) };
-    if ahead.last.0 - next.last.0 <= AS_OF_GAP_DAYS {
-        return Ok(None);
-    }
+    let (ahead, before) = match exports.as_slice() {
+        [] => return Ok(None),
+        [only] => match island(conn, only)? {
+            Some(before) => (*only, before),
+            None => return Ok(None),
+        },
+        [ahead, next, ..] if ahead.last.0 - next.last.0 > AS_OF_GAP_DAYS => (*ahead, next.last),
+        _ => return Ok(None),
+    };
     let sql = format!(
-        "SELECT count(*) FROM {} WHERE {} >= DATE '{}' + INTERVAL 1 DAY",
+        "SELECT count(*) FROM {} WHERE {} >= DATE '{before}' + INTERVAL 1 DAY",
         ident(&ahead.table),
         ident(&ahead.column),
-        next.last
     );
     let rows: i64 = conn
         .query_row(&sql, [], |r| r.get(0))
         .map_err(|e| anyhow!("failed to count the late rows of table `{}`: {e}", ahead.table))?;
-    let others = if exports.len() == 2 { "the other export" } else { "any other export" };
+    let others = match exports.len() {
+        1 => "the rest of its rows",
+        2 => "the other export",
+        _ => "any other export",
+    };
     Ok(Some(format!(
-        "the as-of date {} (the latest date in the data) comes from table `{}` alone: {rows} of its rows {} stamped after {}, the latest date in {others}. \
+        "the as-of date {} (the latest date in the data) comes from table `{}` alone: {rows} of its rows {} stamped after {before}, the latest date in {others}. \
          If those stamps are wrong, every report runs up to {} instead; fix them, or set `as_of` in site.toml or pass --as-of",
         ahead.last,
         ahead.table,
         if rows == 1 { "is" } else { "are" },
-        next.last,
         ahead.last,
     )))
+}
+
+/// The latest date of `span`'s table before a gap of more than
+/// [`AS_OF_GAP_DAYS`] days that only a few of its last rows (under 5%) lie
+/// beyond, if there is one.
+fn island(conn: &Connection, span: &Span) -> Result<Option<Date>> {
+    let sql = format!(
+        "WITH days AS (SELECT CAST({c} AS DATE) AS day, count(*) AS n FROM {t} WHERE {c} IS NOT NULL GROUP BY 1),
+         gaps AS (
+             SELECT lag(day) OVER (ORDER BY day) AS before, day - lag(day) OVER (ORDER BY day) AS gap,
+                 sum(n) OVER (ORDER BY day DESC ROWS UNBOUNDED PRECEDING) AS beyond
+             FROM days
+         )
+         SELECT CAST(before AS VARCHAR) FROM gaps
+         WHERE gap > {AS_OF_GAP_DAYS} AND beyond * 20 < (SELECT sum(n) FROM days)
+         ORDER BY before DESC LIMIT 1",
+        c = ident(&span.column),
+        t = ident(&span.table),
+    );
+    let before: Option<String> = match conn.query_row(&sql, [], |r| r.get(0)) {
+        Ok(before) => before,
+        Err(duckdb::Error::QueryReturnedNoRows) => None,
+        Err(e) => return Err(anyhow!("failed to look for late rows in table `{}`: {e}", span.table)),
+    };
+    before.map(|d| d.parse().map_err(|e: String| anyhow!(e))).transpose()
 }
 
 const MONTHS: [&str; 12] = [

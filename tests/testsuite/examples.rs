@@ -92,7 +92,14 @@ fn the_events_example_over_the_whole_sample_equals_the_default_site() {
     site.ok(&["sample", "--events", "--out", "events"], &[]);
     assert!(site.path("events/events.csv").is_file());
     assert!(!site.path("events/.tally-sample-tables").exists(), "the intermediate tables are removed");
-    build_events_example(&site, &["--data-dir", "events"]);
+    // The same scale and seed give the same bytes.
+    site.ok(&["sample", "--events", "--out", "again"], &[]);
+    assert!(
+        site.bytes("events/events.csv") == site.bytes("again/events.csv"),
+        "events.csv differs between runs"
+    );
+    let stderr = build_events_example(&site, &["--data-dir", "events"]);
+    assert_eq!(stderr, "", "no warnings expected");
     let default = repo("site.toml");
     site.ok(
         &["build", "-c", default.to_str().unwrap(), "-o", "default"],
@@ -114,4 +121,17 @@ fn the_events_example_over_the_whole_sample_equals_the_default_site() {
         }
     }
     assert!(compared >= 30, "compared {compared} reports");
+}
+
+#[test]
+fn a_mistyped_year_in_the_only_export_is_warned_about() {
+    // The events example has one export: a single event stamped 2099 stands
+    // out against the rest of its own rows (the latest on 2026-03-20).
+    let site = TestSite::empty();
+    let events = std::fs::read_to_string(repo("examples/events/data/events.csv")).unwrap();
+    site.write("events/events.csv", &(events + "login,2099-03-20T08:00:00Z,u1,org-a,{}\n"));
+    let stderr = build_events_example(&site, &["--data-dir", "events"]);
+    assert!(stderr.contains("`events` alone: 1 of its rows is stamped after 2026-03-20"), "{stderr}");
+    insta::assert_snapshot!("events_as_of_outlier", stderr);
+    assert_eq!(site.json("public/api/index.json")["as_of"], "2099-03-20");
 }
