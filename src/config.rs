@@ -820,6 +820,52 @@ chart = { kind = "line", x = "month", y = ["n"] }
     }
 
     #[test]
+    fn tabs_from_takes_another_sites_tabs_with_their_sql_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("site.toml", &MINIMAL.replace("sql = \"SELECT 1 AS n\"", "sql_file = \"queries/logins.sql\""));
+        write("queries/logins.sql", "SELECT 1 AS n");
+        let child = "title = \"Child\"\ntabs_from = \"../../site.toml\"\n";
+        write("examples/child/site.toml", child);
+        let (config, root) = Config::from_file(&dir.path().join("examples/child/site.toml")).unwrap();
+        assert_eq!(config.title, "Child");
+        let report = &config.tabs[0].reports[0];
+        assert_eq!(report.sql_file.as_deref(), Some(Path::new("../../queries/logins.sql")));
+        assert_eq!(report.load_sql(&root).unwrap(), "SELECT 1 AS n");
+        // Not both, and not a chain.
+        write("examples/child/site.toml", &format!("{child}[[tabs]]\nid = \"a\"\ntitle = \"A\"\n"));
+        let err =
+            format!("{:#}", Config::from_file(&dir.path().join("examples/child/site.toml")).unwrap_err());
+        assert!(err.contains("set `tabs_from` or `[[tabs]]`, not both"), "{err}");
+        write("examples/grandchild/site.toml", "title = \"G\"\ntabs_from = \"../child/site.toml\"\n");
+        write("examples/child/site.toml", child);
+        let err = format!(
+            "{:#}",
+            Config::from_file(&dir.path().join("examples/grandchild/site.toml")).unwrap_err()
+        );
+        assert!(err.contains("takes its tabs from another file itself"), "{err}");
+    }
+
+    #[test]
+    fn table_sections_are_checked() {
+        let with = |table: &str| parse_err(&format!("{MINIMAL}\n[tables.t]\n{table}\n"));
+        let err = with("columns = { a = \"VARCHAR\" }\noptional_columns = { a = \"VARCHAR\" }");
+        assert!(err.contains("a column is required or optional, not both"), "{err}");
+        let err = with("time_column = \"at\"\noptional_columns = { at = \"TIMESTAMP\" }");
+        assert!(err.contains("the time column must be in every row"), "{err}");
+        let err = with("required = false");
+        assert!(err.contains("an optional table needs its columns declared"), "{err}");
+        let err = with("sql = \"SELECT 1\"\nsql_file = \"t.sql\"");
+        assert!(err.contains("set `sql` or `sql_file`, not both"), "{err}");
+        let err = with("optional_columns = { a = \"VARCHAR; DROP\" }");
+        assert!(err.contains("key `tables.t.optional_columns.a`"), "{err}");
+    }
+
+    #[test]
     fn slugs_and_table_names() {
         for good in ["a", "users-activity", "ai-mcp", "x1"] {
             assert!(is_slug(good), "{good}");

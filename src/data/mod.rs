@@ -246,9 +246,11 @@ impl Database {
         // only for columns its header has, since a type for a missing
         // optional column would be DuckDB's error.
         let mut typed = BTreeMap::new();
+        // The CSV header, read by us (when not compressed).
+        let header = if is_csv { csv_check::all_headers(source) } else { None };
         let reader = match source.format {
             Format::Csv | Format::Tsv => {
-                let names = match csv_check::all_headers(source) {
+                let names = match header.clone() {
                     Some(names) => names,
                     None => self
                         .describe(&format!("SELECT * FROM {}", csv_reader(None)))
@@ -266,12 +268,8 @@ impl Database {
                 // DuckDB's own message for a missing column names neither
                 // the key nor the columns.
                 shape::check_required(&shape_origin, table, &names, &hint)?;
-                typed = table
-                    .declared_columns()
-                    .filter(|(c, _)| names.contains(c))
-                    .map(|(c, t)| (c.clone(), t.clone()))
-                    .collect();
-                csv_reader(shape::csv_types(table, &names))
+                typed = shape::declared_among(table, &names);
+                csv_reader(shape::csv_types(&typed))
             }
             Format::Json => format!("read_json({files}, format = 'array', union_by_name = true)"),
             Format::JsonLines => {
@@ -295,17 +293,13 @@ impl Database {
         // normalised to UTC `TIMESTAMP` and declared types applied to
         // formats without a `types` option.
         let described = self.describe(&format!("SELECT * FROM {reader}")).map_err(&fail)?;
-        if is_csv {
-            // DuckDB may read a ragged file with more columns than its header
-            // instead of failing; the header is the contract.
-            if let Some(header) = csv_check::all_headers(source) {
-                if described.len() != header.len() {
-                    let located = csv_check::locate_error(source, &typed).unwrap_or_else(|| {
-                        format!("`{origin}`: the rows do not match the header ({})", header.join(", "))
-                    });
-                    bail!("failed to load table `{}`: {located}", source.table);
-                }
-            }
+        // DuckDB may read a ragged file with more columns than its header
+        // instead of failing; the header is the contract.
+        if let Some(header) = header.as_ref().filter(|h| h.len() != described.len()) {
+            let located = csv_check::locate_error(source, &typed).unwrap_or_else(|| {
+                format!("`{origin}`: the rows do not match the header ({})", header.join(", "))
+            });
+            bail!("failed to load table `{}`: {located}", source.table);
         }
         let select = shape::shaped_select(&shape_origin, table, &described, &reader, is_csv, &hint)?;
         self.conn

@@ -4,6 +4,8 @@
 //! `TIMESTAMP`. File tables and derived tables go through the same checks,
 //! so both fail with the same messages.
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 
 use super::{ident, literal};
@@ -95,14 +97,21 @@ pub(super) fn empty_table(table: &str, config: &TableConfig) -> String {
     format!("CREATE TABLE {} ({})", ident(table), columns.join(", "))
 }
 
-/// The `types = {...}` option of `read_csv` for the declared columns among
-/// `names` (a type for a column the file lacks is DuckDB's error, not ours).
-pub(super) fn csv_types(config: &TableConfig, names: &[String]) -> Option<String> {
-    let types: Vec<String> = config
+/// The declared columns (required and optional) among `names`, with their
+/// types: what a CSV reader is given (a type for a column the file lacks
+/// would be DuckDB's error, not ours).
+pub(super) fn declared_among(config: &TableConfig, names: &[String]) -> BTreeMap<String, String> {
+    config
         .declared_columns()
         .filter(|(column, _)| names.contains(column))
-        .map(|(column, ty)| format!("{}: {}", literal(column), literal(ty)))
-        .collect();
+        .map(|(column, ty)| (column.clone(), ty.clone()))
+        .collect()
+}
+
+/// The `types = {...}` option of `read_csv` for `typed` columns.
+pub(super) fn csv_types(typed: &BTreeMap<String, String>) -> Option<String> {
+    let types: Vec<String> =
+        typed.iter().map(|(column, ty)| format!("{}: {}", literal(column), literal(ty))).collect();
     (!types.is_empty()).then(|| format!("types = {{{}}}", types.join(", ")))
 }
 
@@ -124,7 +133,6 @@ pub(super) fn is_time_type(ty: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn config(columns: &[(&str, &str)], optional: &[(&str, &str)]) -> TableConfig {
         let map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
@@ -191,7 +199,8 @@ mod tests {
     #[test]
     fn csv_types_only_for_columns_the_file_has() {
         let config = config(&[("id", "VARCHAR")], &[("team", "VARCHAR")]);
-        assert_eq!(csv_types(&config, &["id".into()]).unwrap(), "types = {'id': 'VARCHAR'}");
-        assert_eq!(csv_types(&config, &["x".into()]), None);
+        let typed = declared_among(&config, &["id".into(), "x".into()]);
+        assert_eq!(csv_types(&typed).unwrap(), "types = {'id': 'VARCHAR'}");
+        assert_eq!(csv_types(&declared_among(&config, &["x".into()])), None);
     }
 }
