@@ -39,6 +39,17 @@ fn main() {
 
     let manifest_dir =
         PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    // Two checkouts of tally may share one target folder (.ci/target-dir
+    // links `./target` to one cache, so DuckDB compiles once). Cargo keeps
+    // one set of tally's own artifacts there and judges them by file times,
+    // not by checkout, so a checkout whose files are older than the other's
+    // last build would silently reuse the other's binary (rust-lang/cargo
+    // #17312). Cargo records the variables named here from its own
+    // environment, where the shell's PWD is the folder cargo runs in: in
+    // another checkout this script reruns, and the checkout's path below
+    // changes tally's environment, so tally is compiled from its own files.
+    println!("cargo:rerun-if-env-changed=PWD");
+    println!("cargo:rustc-env=TALLY_CHECKOUT={}", manifest_dir.display());
     let packages =
         fs::read_to_string(manifest_dir.join("Cargo.lock")).map(|t| lock::parse(&t)).unwrap_or_default();
 
