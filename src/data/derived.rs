@@ -1,27 +1,28 @@
 //! Derived tables (`[tables.<name>] sql = "..."`): the order to build them
 //! in, so each comes after the derived tables its query reads. File tables
 //! are all loaded before any derived one, so only derived tables can depend
-//! on each other.
+//! on each other. What a query reads comes from DuckDB's own parser
+//! (`json_serialize_sql`), so names in strings, comments, column names and
+//! CTEs are never mistaken for tables.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
+use duckdb::Connection;
+use serde_json::Value;
 
 /// The names of `queries`' tables (name → SQL) in an order where every
-/// table comes after the tables its SQL names; ties in name order. A cycle
-/// is an error naming it.
-pub(super) fn load_order(queries: &BTreeMap<String, String>) -> Result<Vec<String>> {
-    let reads: BTreeMap<&str, BTreeSet<&str>> = queries
-        .iter()
-        .map(|(name, sql)| {
-            let words = words(sql);
-            let deps = queries
-                .keys()
-                .map(String::as_str)
-                .filter(|other| words.contains(&other.to_ascii_lowercase()));
-            (name.as_str(), deps.collect())
-        })
-        .collect();
+/// table comes after the derived tables its SQL reads; ties in name order.
+/// A cycle is an error naming it. A query DuckDB cannot parse reads nothing
+/// here; loading it reports DuckDB's error with the table's name.
+pub(super) fn load_order(conn: &Connection, queries: &BTreeMap<String, String>) -> Result<Vec<String>> {
+    let mut reads: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (name, sql) in queries {
+        let tables =
+            tables_read(conn, sql).map_err(|e| anyhow!("table `{name}` (key `tables.{name}.sql`): {e}"))?;
+        let deps = queries.keys().map(String::as_str).filter(|other| tables.contains(&other.to_lowercase()));
+        reads.insert(name.as_str(), deps.collect());
+    }
     let mut order: Vec<String> = Vec::new();
     let mut done: BTreeSet<&str> = BTreeSet::new();
     while done.len() < queries.len() {
@@ -49,58 +50,39 @@ fn list(names: &BTreeSet<&str>) -> String {
     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
-/// The lower-cased identifiers of `sql`, outside string literals and
-/// comments (a `'logins'` literal does not read table `logins`). Quoted
-/// identifiers count by their text.
-fn words(sql: &str) -> BTreeSet<String> {
-    let mut words = BTreeSet::new();
-    let chars: Vec<char> = sql.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\'' {
-            // A literal; `''` inside is an escaped quote.
-            i += 1;
-            while i < chars.len() {
-                if chars[i] == '\'' {
-                    if chars.get(i + 1) == Some(&'\'') {
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                i += 1;
-            }
-            i += 1;
-        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                i += 1;
-            }
-            i += 2;
-        } else if c == '"' {
-            let start = i + 1;
-            i = start;
-            while i < chars.len() && chars[i] != '"' {
-                i += 1;
-            }
-            words.insert(chars[start..i.min(chars.len())].iter().collect::<String>().to_ascii_lowercase());
-            i += 1;
-        } else if c.is_alphanumeric() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            words.insert(chars[start..i].iter().collect::<String>().to_ascii_lowercase());
-        } else {
-            i += 1;
-        }
+/// The lower-cased names of the tables `sql` reads, from DuckDB's parse
+/// tree: every base table, less the query's own CTEs.
+fn tables_read(conn: &Connection, sql: &str) -> Result<BTreeSet<String>> {
+    let tree: String = conn
+        .query_row("SELECT json_serialize_sql(?)", [sql.trim().trim_end_matches(';')], |r| r.get(0))
+        .map_err(|e| anyhow!("failed to parse the query: {e}"))?;
+    let tree: Value =
+        serde_json::from_str(&tree).map_err(|e| anyhow!("failed to read DuckDB's parse tree: {e}"))?;
+    let (mut tables, mut ctes) = (BTreeSet::new(), BTreeSet::new());
+    if tree["error"] != Value::Bool(true) {
+        walk(&tree, &mut tables, &mut ctes);
     }
-    words
+    Ok(tables.difference(&ctes).cloned().collect())
+}
+
+fn walk(node: &Value, tables: &mut BTreeSet<String>, ctes: &mut BTreeSet<String>) {
+    match node {
+        Value::Object(map) => {
+            if map.get("type").and_then(Value::as_str) == Some("BASE_TABLE") {
+                if let Some(name) = map.get("table_name").and_then(Value::as_str) {
+                    tables.insert(name.to_lowercase());
+                }
+            }
+            if let Some(entries) = map.get("cte_map").and_then(|m| m.get("map")).and_then(Value::as_array) {
+                for key in entries.iter().filter_map(|e| e.get("key").and_then(Value::as_str)) {
+                    ctes.insert(key.to_lowercase());
+                }
+            }
+            map.values().for_each(|v| walk(v, tables, ctes));
+        }
+        Value::Array(items) => items.iter().for_each(|v| walk(v, tables, ctes)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -108,7 +90,8 @@ mod tests {
     use super::*;
 
     fn order(pairs: &[(&str, &str)]) -> Result<Vec<String>> {
-        load_order(&pairs.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect())
+        let conn = Connection::open_in_memory().unwrap();
+        load_order(&conn, &pairs.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect())
     }
 
     #[test]
@@ -123,10 +106,19 @@ mod tests {
     }
 
     #[test]
-    fn literals_and_comments_are_not_reads() {
-        let got =
-            order(&[("a", "SELECT 'it''s b' AS t /* b */ FROM events"), ("b", "SELECT * FROM a")]).unwrap();
-        assert_eq!(got, ["a", "b"]);
+    fn literals_comments_columns_and_ctes_are_not_reads() {
+        let got = order(&[
+            ("a", "WITH c AS (SELECT 1 AS b) SELECT 'it''s b' AS t, b /* b */ FROM events, c -- b"),
+            ("b", "SELECT * FROM a"),
+            ("c", "SELECT 1 AS x"),
+        ])
+        .unwrap();
+        assert_eq!(got, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_query_duckdb_cannot_parse_reads_nothing() {
+        assert_eq!(order(&[("a", "SELECT * FROM"), ("b", "SELECT 1")]).unwrap(), ["a", "b"]);
     }
 
     #[test]

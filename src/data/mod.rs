@@ -178,7 +178,7 @@ impl Database {
                 queries.insert(name.clone(), sql);
             }
         }
-        for name in derived::load_order(&queries)? {
+        for name in derived::load_order(&self.conn, &queries)? {
             let loaded = self.load_derived(&name, &queries[&name], &config.tables[&name])?;
             self.tables.push(loaded);
         }
