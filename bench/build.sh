@@ -7,9 +7,10 @@
 #   bench/build.sh 1 10       # only these scales
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tally-target}"
+# The same build as the README's commands and .ci/run (see .ci/target-dir).
+. .ci/target-dir
 cargo build --release --quiet
-tally="$CARGO_TARGET_DIR/release/tally"
+tally="$(realpath "${CARGO_TARGET_DIR:-target}")/release/tally"
 scales=("$@")
 [ ${#scales[@]} -eq 0 ] && scales=(1 10 100)
 work="$(mktemp -d "${TMPDIR:-/tmp}/tally-bench.XXXXXX")"

@@ -15,14 +15,22 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// How paths resolve, for the help of the commands that take them.
+const PATHS_HELP: &str = "Paths: -c, -o and --data-dir given here resolve against the working directory; \
+paths inside site.toml (data_dir, output_dir, sql_file, cache_dir) resolve against site.toml's folder. \
+Caches, spill files and the build lock go to `.tally-cache/` beside site.toml, or to `cache_dir` in site.toml, \
+or to $TALLY_CACHE_DIR (relative to the working directory), so a read-only config folder still builds.";
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build the site: load the exports, run every report, write the pages and downloads.
+    #[command(after_help = PATHS_HELP)]
     Build(BuildArgs),
     /// Validate the config, the data and every query without writing anything.
+    #[command(after_help = PATHS_HELP)]
     Check(CheckArgs),
-    /// Scaffold a new site (config, queries, sample data) in DIR.
+    /// Scaffold a new site in DIR: the default dashboard reading your exports from DIR/data/.
     Init(InitArgs),
     /// Write synthetic usage exports (scale 1 gives the committed sample-data/).
     Sample(SampleArgs),
@@ -31,13 +39,13 @@ pub enum Command {
 /// `tally build`.
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
-    /// The site config.
+    /// The site config (relative to the working directory).
     #[arg(short, long, default_value = "site.toml")]
     pub config: PathBuf,
-    /// Write the site here instead of the config's `output_dir`.
+    /// Write the site here instead of the config's `output_dir` (relative to the working directory).
     #[arg(short, long)]
     pub output_dir: Option<PathBuf>,
-    /// Read the exports from here instead of the config's `data_dir`.
+    /// Read the exports from here instead of the config's `data_dir` (relative to the working directory).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// The as-of date (YYYY-MM-DD); default: the config's `as_of`, else the latest date in the data.
@@ -61,10 +69,10 @@ pub struct BuildArgs {
 /// `tally check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The site config.
+    /// The site config (relative to the working directory).
     #[arg(short, long, default_value = "site.toml")]
     pub config: PathBuf,
-    /// Read the exports from here instead of the config's `data_dir`.
+    /// Read the exports from here instead of the config's `data_dir` (relative to the working directory).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// The as-of date (YYYY-MM-DD).
@@ -75,9 +83,12 @@ pub struct CheckArgs {
 /// `tally init`.
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
-    /// The folder to create the site in (must be empty or missing).
+    /// The folder to create the site in: missing, empty, or holding only your exports in `data/`.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+    /// Also write synthetic sample exports (into DIR/sample-data/) and build from those.
+    #[arg(long)]
+    pub sample: bool,
 }
 
 /// `tally sample`.
@@ -92,6 +103,10 @@ pub struct SampleArgs {
     /// Random seed; the same scale and seed give the same bytes.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Write the same history as one product-analytics events export (`events.csv`: event,
+    /// timestamp, user_id, org, properties as JSON), as examples/events/ reads it.
+    #[arg(long)]
+    pub events: bool,
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {

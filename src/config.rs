@@ -14,8 +14,14 @@ use serde::{Deserialize, Serialize};
 use crate::date::Date;
 
 /// The folder, beside `site.toml`, for what a build can recreate: rendered
-/// charts and DuckDB's spill files.
+/// charts and DuckDB's spill files. `cache_dir` in the config and the
+/// environment variable [`CACHE_DIR_ENV`] move it.
 pub const CACHE_DIR: &str = ".tally-cache";
+
+/// The environment variable that moves the cache folder (relative to the
+/// working directory), so a site whose config folder is mounted read-only
+/// still builds.
+pub const CACHE_DIR_ENV: &str = "TALLY_CACHE_DIR";
 
 /// The file `build` leaves in every site it writes; a folder without it is
 /// never replaced (unless `--force`), so a typo in `--output-dir` cannot
@@ -75,6 +81,23 @@ pub struct Config {
     /// The dashboard tabs, in order.
     #[serde(default)]
     pub tabs: Vec<TabConfig>,
+    /// Take the tabs (and their reports) from another `site.toml`, relative
+    /// to this one; its `sql_file` paths resolve against its own folder. A
+    /// site over differently shaped exports keeps the default dashboard this
+    /// way, defining only its `[tables]`.
+    #[serde(default)]
+    pub tabs_from: Option<PathBuf>,
+    /// Folder for what a build can recreate (chart and PDF caches, DuckDB's
+    /// spill files, the build lock), relative to `site.toml`. Default:
+    /// `.tally-cache`; the environment variable `TALLY_CACHE_DIR` (relative
+    /// to the working directory) overrides both.
+    #[serde(default)]
+    pub cache_dir: Option<PathBuf>,
+    /// Start every CSV download with a UTF-8 byte-order mark, so Excel on
+    /// Windows reads non-ASCII text right. Off by default: most other tools
+    /// read plain UTF-8 and some show the mark as a stray character.
+    #[serde(default)]
+    pub csv_bom: bool,
 }
 
 /// DuckDB engine settings.
@@ -149,8 +172,9 @@ impl Default for ViewsConfig {
     }
 }
 
-/// How one table of the data dir is loaded.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// How one table is loaded: from its export file (or folder) in the data
+/// dir, or, with `sql` or `sql_file`, derived by a query over other tables.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableConfig {
     /// The column that stamps each row in time. Rows stamped after the as-of
@@ -158,13 +182,114 @@ pub struct TableConfig {
     /// default as-of date.
     #[serde(default)]
     pub time_column: Option<String>,
-    /// Pinned column types (DuckDB type names), e.g. `{ user_id = "VARCHAR" }`.
-    /// Columns not named here are inferred.
+    /// Required columns with their types (DuckDB type names), e.g.
+    /// `{ user_id = "VARCHAR" }`: a table without one of them fails to load,
+    /// naming the file and the column. Columns not named here or in
+    /// `optional_columns` are loaded with inferred types.
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
-    /// The table must be present in the data dir (default: true).
+    /// Optional columns with their types: where an export lacks one (a CSV
+    /// without the column, JSON objects that never carry the key), it loads
+    /// as NULL of its type, so queries can still name it.
+    #[serde(default)]
+    pub optional_columns: BTreeMap<String, String>,
+    /// The export must be in the data dir (default: true). With `false`, a
+    /// missing export loads as an empty table with the declared columns (a
+    /// warning says so), and reports over it show zeros.
     #[serde(default = "default_true")]
     pub required: bool,
+    /// Derive the table by this query over the other tables (a single
+    /// events export, say) instead of reading a file. It runs after the
+    /// tables it reads are loaded and cut at the as-of date, and its result
+    /// is checked against `columns` like an export.
+    #[serde(default)]
+    pub sql: Option<String>,
+    /// Like `sql`, from a `.sql` file relative to `site.toml`.
+    #[serde(default)]
+    pub sql_file: Option<PathBuf>,
+    /// Where this table's history starts, for notes that say so
+    /// (`{{ tables.<name>.start_month }}`). Default: the first date in its
+    /// `time_column`.
+    #[serde(default)]
+    pub history_start: Option<Date>,
+}
+
+impl Default for TableConfig {
+    fn default() -> Self {
+        TableConfig {
+            time_column: None,
+            columns: BTreeMap::new(),
+            optional_columns: BTreeMap::new(),
+            required: true,
+            sql: None,
+            sql_file: None,
+            history_start: None,
+        }
+    }
+}
+
+impl TableConfig {
+    /// Whether the table is derived by a query rather than read from a file.
+    pub fn is_derived(&self) -> bool {
+        self.sql.is_some() || self.sql_file.is_some()
+    }
+
+    /// Every declared column (required and optional) with its type.
+    pub fn declared_columns(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.columns.iter().chain(&self.optional_columns)
+    }
+
+    /// The type a column is declared with, required or optional.
+    pub fn declared_type(&self, column: &str) -> Option<&String> {
+        self.columns.get(column).or_else(|| self.optional_columns.get(column))
+    }
+
+    /// The query of a derived table, read from `sql_file` when set.
+    pub fn load_sql(&self, name: &str, root: &Path) -> Result<Option<String>> {
+        match (&self.sql, &self.sql_file) {
+            (Some(sql), _) => Ok(Some(sql.clone())),
+            (None, Some(file)) => {
+                let path = root.join(file);
+                std::fs::read_to_string(&path).map(Some).with_context(|| {
+                    format!(
+                        "table `{name}`: failed to read SQL file `{}` (key `tables.{name}.sql_file`)",
+                        path.display()
+                    )
+                })
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// The checks that need only this section.
+    fn validate(&self, name: &str) -> Result<()> {
+        if let Some(column) = self.columns.keys().find(|c| self.optional_columns.contains_key(*c)) {
+            bail!(
+                "key `tables.{name}.optional_columns.{column}`: column `{column}` is also in `tables.{name}.columns`; a column is required or optional, not both"
+            );
+        }
+        if let Some(time) = &self.time_column {
+            if self.optional_columns.contains_key(time) {
+                bail!(
+                    "key `tables.{name}.time_column`: `{time}` is an optional column; the time column must be in every row's export"
+                );
+            }
+        }
+        if self.sql.is_some() && self.sql_file.is_some() {
+            bail!("key `tables.{name}`: set `sql` or `sql_file`, not both");
+        }
+        if self.is_derived() && !self.required {
+            bail!(
+                "key `tables.{name}.required`: a derived table (`sql` or `sql_file`) is always built; remove `required`"
+            );
+        }
+        if !self.required && self.columns.is_empty() && self.optional_columns.is_empty() {
+            bail!(
+                "key `tables.{name}.required`: an optional table needs its columns declared (`columns`, `optional_columns`), so it can load empty when its export is missing"
+            );
+        }
+        Ok(())
+    }
 }
 
 /// One dashboard tab: a page with its reports.
@@ -420,13 +545,33 @@ impl Config {
     pub fn from_file(path: &Path) -> Result<(Config, PathBuf)> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("failed to read config `{}`", path.display()))?;
-        let config = Config::parse(&text, &path.display().to_string())?;
+        let mut config = Config::parse(&text, &path.display().to_string())?;
         let root = path
             .parent()
             .map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() })
             .unwrap_or_else(|| PathBuf::from("."));
+        if let Some(from) = config.tabs_from.clone() {
+            let (tabs, prelude) =
+                tabs_from(&root, &from).with_context(|| format!("invalid config `{}`", path.display()))?;
+            config.tabs = tabs;
+            // The reports' shared macros come with them, unless the site
+            // names its own.
+            if config.prelude.is_none() {
+                config.prelude = prelude;
+            }
+        }
         config.check_paths(&root).with_context(|| format!("invalid config `{}`", path.display()))?;
         Ok((config, root))
+    }
+
+    /// The cache folder: `TALLY_CACHE_DIR` (relative to the working
+    /// directory), else `cache_dir` (relative to `root`, the config's
+    /// folder), else `.tally-cache` in `root`.
+    pub fn cache_dir(&self, root: &Path) -> PathBuf {
+        match std::env::var_os(CACHE_DIR_ENV).filter(|v| !v.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => root.join(self.cache_dir.as_deref().unwrap_or(Path::new(CACHE_DIR))),
+        }
     }
 
     /// Checks everything that needs no file system.
@@ -448,13 +593,20 @@ impl Config {
             if !is_table_name(name) {
                 bail!("key `tables.{name}`: a table name is letters, digits and `_`");
             }
-            for (column, ty) in &table.columns {
-                if ty.trim().is_empty()
-                    || ty.contains(['\'', '"', ';', '(', ')']) && !ty.starts_with("DECIMAL")
-                {
-                    bail!("key `tables.{name}.columns.{column}`: `{ty}` is not a DuckDB type name");
+            for (key, columns) in [("columns", &table.columns), ("optional_columns", &table.optional_columns)]
+            {
+                for (column, ty) in columns {
+                    if ty.trim().is_empty()
+                        || ty.contains(['\'', '"', ';', '(', ')']) && !ty.starts_with("DECIMAL")
+                    {
+                        bail!("key `tables.{name}.{key}.{column}`: `{ty}` is not a DuckDB type name");
+                    }
                 }
             }
+            table.validate(name)?;
+        }
+        if self.tabs_from.is_some() && !self.tabs.is_empty() {
+            bail!("key `tabs_from`: set `tabs_from` or `[[tabs]]`, not both");
         }
         let mut tab_ids = std::collections::BTreeSet::new();
         for (t, tab) in self.tabs.iter().enumerate() {
@@ -531,6 +683,17 @@ impl Config {
                 bail!("key `prelude`: SQL file `{}` not found", root.join(file).display());
             }
         }
+        for (name, table) in &self.tables {
+            if let Some(file) = &table.sql_file {
+                let path = root.join(file);
+                if !path.is_file() {
+                    bail!(
+                        "table `{name}`: SQL file `{}` not found (key `tables.{name}.sql_file`)",
+                        path.display()
+                    );
+                }
+            }
+        }
         for tab in &self.tabs {
             for report in &tab.reports {
                 if let Some(file) = &report.sql_file {
@@ -562,6 +725,30 @@ impl Config {
             }
         }
     }
+}
+
+/// The tabs and the prelude of the config at `from` (relative to `root`),
+/// with their `sql_file` and prelude paths rebased from that file's folder
+/// onto `root`.
+fn tabs_from(root: &Path, from: &Path) -> Result<(Vec<TabConfig>, Option<PathBuf>)> {
+    let path = root.join(from);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("key `tabs_from`: failed to read `{}`", path.display()))?;
+    let base = Config::parse(&text, &path.display().to_string())?;
+    if base.tabs_from.is_some() {
+        bail!(
+            "key `tabs_from`: `{}` takes its tabs from another file itself; point `tabs_from` at that file",
+            path.display()
+        );
+    }
+    let base_dir = from.parent().unwrap_or(Path::new(""));
+    let mut tabs = base.tabs;
+    for report in tabs.iter_mut().flat_map(|tab| tab.reports.iter_mut()) {
+        if let Some(file) = &mut report.sql_file {
+            *file = base_dir.join(&*file);
+        }
+    }
+    Ok((tabs, base.prelude.map(|p| base_dir.join(p))))
 }
 
 impl ChartConfig {
@@ -751,6 +938,52 @@ chart = { kind = "line", x = "month", y = ["n"] }
                 .replace(", y = [\"n\"]", ""),
         );
         assert!(err.contains("exactly one value column"), "{err}");
+    }
+
+    #[test]
+    fn tabs_from_takes_another_sites_tabs_with_their_sql_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("site.toml", &MINIMAL.replace("sql = \"SELECT 1 AS n\"", "sql_file = \"queries/logins.sql\""));
+        write("queries/logins.sql", "SELECT 1 AS n");
+        let child = "title = \"Child\"\ntabs_from = \"../../site.toml\"\n";
+        write("examples/child/site.toml", child);
+        let (config, root) = Config::from_file(&dir.path().join("examples/child/site.toml")).unwrap();
+        assert_eq!(config.title, "Child");
+        let report = &config.tabs[0].reports[0];
+        assert_eq!(report.sql_file.as_deref(), Some(Path::new("../../queries/logins.sql")));
+        assert_eq!(report.load_sql(&root).unwrap(), "SELECT 1 AS n");
+        // Not both, and not a chain.
+        write("examples/child/site.toml", &format!("{child}[[tabs]]\nid = \"a\"\ntitle = \"A\"\n"));
+        let err =
+            format!("{:#}", Config::from_file(&dir.path().join("examples/child/site.toml")).unwrap_err());
+        assert!(err.contains("set `tabs_from` or `[[tabs]]`, not both"), "{err}");
+        write("examples/grandchild/site.toml", "title = \"G\"\ntabs_from = \"../child/site.toml\"\n");
+        write("examples/child/site.toml", child);
+        let err = format!(
+            "{:#}",
+            Config::from_file(&dir.path().join("examples/grandchild/site.toml")).unwrap_err()
+        );
+        assert!(err.contains("takes its tabs from another file itself"), "{err}");
+    }
+
+    #[test]
+    fn table_sections_are_checked() {
+        let with = |table: &str| parse_err(&format!("{MINIMAL}\n[tables.t]\n{table}\n"));
+        let err = with("columns = { a = \"VARCHAR\" }\noptional_columns = { a = \"VARCHAR\" }");
+        assert!(err.contains("a column is required or optional, not both"), "{err}");
+        let err = with("time_column = \"at\"\noptional_columns = { at = \"TIMESTAMP\" }");
+        assert!(err.contains("the time column must be in every row"), "{err}");
+        let err = with("required = false");
+        assert!(err.contains("an optional table needs its columns declared"), "{err}");
+        let err = with("sql = \"SELECT 1\"\nsql_file = \"t.sql\"");
+        assert!(err.contains("set `sql` or `sql_file`, not both"), "{err}");
+        let err = with("optional_columns = { a = \"VARCHAR; DROP\" }");
+        assert!(err.contains("key `tables.t.optional_columns.a`"), "{err}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::config::{CACHE_DIR, MARKER_FILE};
+use crate::config::MARKER_FILE;
 
 /// Refuses an output dir that would replace the data or the config's folder
 /// (or holds them), and a non-empty folder tally did not write unless
@@ -129,12 +129,13 @@ pub fn restore_interrupted_swap(output: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Holds `.tally-cache/build.lock` for the build, so two builds of one site
-/// never share a staging folder, a chart cache or a spill folder. The OS
-/// drops the lock when the process ends, however it ends.
-pub fn lock_site(root: &Path) -> Result<std::fs::File> {
-    let dir = root.join(CACHE_DIR);
-    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
+/// Holds `build.lock` in the site's cache folder (`.tally-cache/` by
+/// default) for the build, so two builds of one site never share a staging
+/// folder, a chart cache or a spill folder. The OS drops the lock when the
+/// process ends, however it ends.
+pub fn lock_site(cache_dir: &Path) -> Result<std::fs::File> {
+    let dir = cache_dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
     let path = dir.join("build.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)

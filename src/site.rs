@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use duckdb::Connection;
 
-use crate::config::{Config, Display, ReportConfig, TabConfig, CACHE_DIR};
+use crate::config::{Config, Display, ReportConfig, TabConfig};
 use crate::data::{Database, LoadedTable};
 use crate::date::Date;
 use crate::export::{exporters, ExportMeta, Exporter};
@@ -72,6 +72,8 @@ pub struct Site {
     pub data_dir: PathBuf,
     /// Where the site goes.
     pub output_dir: PathBuf,
+    /// Where caches, spill files and the build lock go.
+    pub cache_dir: PathBuf,
     pages: PageRenderer,
     db: Option<Database>,
     /// The as-of date, known after `load`.
@@ -161,6 +163,7 @@ impl Site {
         let data_dir = options.data_dir.clone().unwrap_or_else(|| root.join(&config.data_dir));
         let output_dir = options.output_dir.clone().unwrap_or_else(|| root.join(&config.output_dir));
         let pages = PageRenderer::new(&config, &root)?;
+        let cache_dir = config.cache_dir(&root);
         let (prelude_text, prelude_origin) = config.load_prelude(&root)?;
         let prelude = Prelude::parse(&prelude_text, &prelude_origin)?;
         Ok(Site {
@@ -168,6 +171,7 @@ impl Site {
             root,
             data_dir,
             output_dir,
+            cache_dir,
             pages,
             db: None,
             as_of: Date(0),
@@ -199,6 +203,12 @@ impl Site {
         self.progress.start("load", 1, "data dir");
         let mut db = Database::open(&self.config, &self.root)?;
         db.load(&self.config, &self.data_dir)?;
+        if as_of_override.or(self.config.as_of).is_none() {
+            db.check_default_as_of()?;
+        }
+        for warning in &db.warnings {
+            self.progress.warn(warning);
+        }
         let window = db.data_window(&self.config)?;
         self.as_of = match as_of_override.or(self.config.as_of).or(window.map(|(_, hi)| hi)) {
             Some(date) => date,
@@ -210,6 +220,7 @@ impl Site {
             self.config.subscription_start.or(window.map(|(lo, _)| lo)).unwrap_or(self.as_of.year_start());
         self.first_day = window.map(|(lo, _)| lo).unwrap_or(self.as_of).min(self.as_of);
         db.cut_at(&self.config, self.as_of)?;
+        db.resolve_notes(&mut self.config)?;
         crate::report::prepare_connection(&db.conn, &self.params(), &self.prelude)?;
 
         let every = ViewLimits { organizations: true, teams: true, max: usize::MAX };
@@ -305,14 +316,13 @@ impl Site {
         let mut outputs = Vec::new();
         for (r, shown) in self.report_refs().into_iter().zip(shown) {
             self.progress.message(&format!("{}/{}", r.tab.id, r.report.id));
-            let result = shown.and_then(|_| run_report(&db.conn, &r, &self.config)).map_err(|e| {
-                anyhow!(
-                    "failed to run query for tab `{}`, report `{}`: {}",
-                    r.tab.id,
-                    r.report.id,
-                    db.explain(&format!("{e:#}"))
-                )
-            });
+            let result = shown
+                .and_then(|_| run_report(&db.conn, &r, &self.config))
+                .map_err(|e| {
+                    let message = db.explain(&format!("{e:#}"));
+                    anyhow!("failed to run query for tab `{}`, report `{}`: {message}", r.tab.id, r.report.id)
+                })
+                .and_then(|(table, total)| check_chart(&r, &table).map(|()| (table, total)));
             let (table, total_rows) = match result {
                 Ok(result) => result,
                 Err(e) if keep_going => {
@@ -354,7 +364,7 @@ impl Site {
     /// Renders charts through the cache, remembering their keys so the
     /// cache can be pruned to this build at the end.
     pub(crate) fn render_charts(&self, jobs: &[ChartJob]) -> Result<Vec<crate::report::RenderedChart>> {
-        let rendered = chart::render_charts(jobs, Some(&self.root.join(CACHE_DIR).join("charts")))?;
+        let rendered = chart::render_charts(jobs, Some(&self.cache_dir.join("charts")))?;
         lock(&self.chart_keys).extend(jobs.iter().map(ChartJob::cache_key));
         Ok(rendered)
     }
@@ -421,7 +431,7 @@ impl Site {
         // per core measured no faster: typst already spreads its work.)
         let (config, as_of, tabs) = (&self.config, self.as_of, &by_tab);
         let scope = self.scope.as_ref().map(|v| v.label.as_str());
-        let pdf_cache = self.root.join(CACHE_DIR).join("pdf");
+        let pdf_cache = self.cache_dir.join("pdf");
         let pdf_cache = pdf_cache.as_path();
         let mut pdf_keys = HashSet::new();
         let manifest_tabs = std::thread::scope(|scope_| {
@@ -454,7 +464,7 @@ impl Site {
 
         // Keep the caches to this build's charts and PDFs, so they never
         // grow without bound.
-        chart::prune_cache_keys(&self.root.join(CACHE_DIR).join("charts"), &lock(&self.chart_keys))?;
+        chart::prune_cache_keys(&self.cache_dir.join("charts"), &lock(&self.chart_keys))?;
         pdf::prune_cache(pdf_cache, &pdf_keys)?;
 
         let manifest = Manifest {
@@ -490,7 +500,7 @@ impl Site {
     /// the manifest's tabs.
     fn write_pages(&self, writer: &Writer, by_tab: &[Vec<&ReportOutput>]) -> Result<Vec<TabEntry>> {
         // Spill files live with the cache, on disk beside the site.
-        let formats = exporters(&self.root.join(CACHE_DIR).join("xlsx"));
+        let formats = exporters(&self.cache_dir.join("xlsx"), self.config.csv_bom);
         let db = self.db()?;
         let tables = &db.tables;
         let site = self.page_site();
@@ -646,7 +656,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Runs one report's query on `conn`: every row of a chart, number or
 /// headline, the first `HOLD_ROWS` of a plain table (and how many there
-/// are), checking the chart's columns. The error is DuckDB's message alone.
+/// are). The error is DuckDB's message alone.
 pub(crate) fn run_report(
     conn: &Connection,
     r: &ReportRef<'_>,
@@ -664,11 +674,16 @@ pub(crate) fn run_report(
     // Variables are per connection and shared by its reports: bind this
     // report's before every run.
     bind_report_params(conn, &report.params)?;
-    let (table, total) = run_query_capped(conn, r.sql, keep)?;
-    if let Some(chart) = &report.chart {
-        chart::check_columns(chart, &table.columns)?;
+    run_query_capped(conn, r.sql, keep)
+}
+
+/// Checks that a report's chart names only columns its result has.
+pub(crate) fn check_chart(r: &ReportRef<'_>, table: &ResultTable) -> Result<()> {
+    match &r.report.chart {
+        Some(chart) => chart::check_columns(chart, &table.columns)
+            .with_context(|| format!("tab `{}`, report `{}`", r.tab.id, r.report.id)),
+        None => Ok(()),
     }
-    Ok((table, total))
 }
 
 /// The chart job of a report's result, if it has a chart; `prefix` is the
@@ -839,7 +854,7 @@ fn cut_to_view(db: &Database, scope: &View) -> Result<()> {
 /// Runs a whole build.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
     let mut site = Site::new(options)?;
-    let _lock = output::lock_site(&site.root)?;
+    let _lock = output::lock_site(&site.cache_dir)?;
     output::restore_interrupted_swap(&site.output_dir)?;
     // Refuse a wrong output folder before any work is done.
     output::check(&site.output_dir, &site.data_dir, &site.root, options.force)?;

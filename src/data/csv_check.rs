@@ -23,11 +23,6 @@ pub fn locate_error(source: &Source, pinned: &BTreeMap<String, String>) -> Optio
     None
 }
 
-/// The header fields of the source's first (uncompressed) file.
-pub fn header(source: &Source) -> Option<Vec<String>> {
-    header_of(source, source.files.first()?)
-}
-
 /// Every column name in the headers of the source's files, in first-seen
 /// order; `None` if a file is compressed or unreadable.
 pub fn all_headers(source: &Source) -> Option<Vec<String>> {

@@ -1,19 +1,27 @@
 //! The data: discovering the export files and loading each table into one
 //! in-process DuckDB, with timestamps normalised to UTC `TIMESTAMP` and rows
-//! after the as-of date dropped.
+//! after the as-of date dropped. Tables are exports (a file or a folder of
+//! files) or derived by a query over the exports (`[tables.x] sql`); both
+//! are checked against the columns their `[tables.x]` section declares.
 
 mod csv_check;
+mod derived;
 mod discover;
+pub mod history;
+mod shape;
 
-pub use discover::{discover, Format, Source};
+pub use discover::{accepted_extensions, discover, Discovery, Format, SkipReason, Skipped, Source};
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use duckdb::Connection;
 
-use crate::config::{Config, TableConfig, CACHE_DIR};
+use crate::config::{Config, TableConfig};
 use crate::date::Date;
+use history::Span;
+use shape::Origin;
 
 /// The DuckDB database holding every loaded table.
 pub struct Database {
@@ -21,8 +29,19 @@ pub struct Database {
     pub conn: Connection,
     /// The tables loaded, in name order.
     pub tables: Vec<LoadedTable>,
+    /// What the user should know but that does not stop the build (files
+    /// skipped, optional exports missing, a suspect as-of date), in the
+    /// order found; the caller prints them.
+    pub warnings: Vec<String>,
+    /// Each table's first and last date, measured when loaded.
+    pub spans: Vec<Span>,
     /// The memory limit it runs under, for error messages.
     memory_limit: String,
+    /// The config's folder, where a derived table's `sql_file` is.
+    root: PathBuf,
+    /// Derived tables, in build order, with the SELECT that builds each:
+    /// views until `cut_at` builds them over the cut exports.
+    derived: Vec<(String, String)>,
 }
 
 /// A table after loading.
@@ -30,9 +49,10 @@ pub struct Database {
 pub struct LoadedTable {
     /// The table name.
     pub name: String,
-    /// Where it came from (the file, or the folder of files).
+    /// Where it came from (the file, the folder of files, or
+    /// `tables.<name>.sql` for a derived table).
     pub origin: String,
-    /// Rows loaded (before the as-of cut).
+    /// Rows loaded (before the as-of cut; for a derived table, after it).
     pub rows: u64,
     /// Its column names and DuckDB types.
     pub columns: Vec<(String, String)>,
@@ -51,7 +71,7 @@ pub fn literal(text: &str) -> String {
 impl Database {
     /// Opens an in-memory DuckDB configured from `config.duckdb`: no
     /// extension auto-install or auto-load (no network, ever), a memory
-    /// limit and a spill folder.
+    /// limit and a spill folder. `root` is the config's folder.
     pub fn open(config: &Config, root: &Path) -> Result<Database> {
         let conn = Connection::open_in_memory().context("failed to open DuckDB")?;
         let mut settings = vec![
@@ -62,7 +82,7 @@ impl Database {
         ];
         let spill = match &config.duckdb.temp_directory {
             Some(dir) => root.join(dir),
-            None => root.join(CACHE_DIR).join("duckdb"),
+            None => config.cache_dir(root).join("duckdb"),
         };
         settings.push(format!("SET temp_directory = {}", literal(&spill.to_string_lossy())));
         if config.duckdb.threads > 0 {
@@ -72,7 +92,15 @@ impl Database {
             conn.execute_batch(&setting)
                 .map_err(|e| anyhow!("invalid DuckDB setting (key `duckdb`): `{setting}`: {e}"))?;
         }
-        Ok(Database { conn, tables: Vec::new(), memory_limit: config.duckdb.memory_limit.clone() })
+        Ok(Database {
+            conn,
+            tables: Vec::new(),
+            warnings: Vec::new(),
+            spans: Vec::new(),
+            memory_limit: config.duckdb.memory_limit.clone(),
+            root: root.to_path_buf(),
+            derived: Vec::new(),
+        })
     }
 
     /// DuckDB's error message for the user. Out of memory, DuckDB advises
@@ -86,32 +114,98 @@ impl Database {
         self.conn.query_row("SELECT current_setting('threads')::BIGINT", [], |r| r.get(0))
     }
 
-    /// Loads every source, checking that the tables the config requires are there.
+    /// Loads every export of `data_dir`, then the optional tables whose
+    /// export is missing (empty), then the derived tables (as views until
+    /// `cut_at`), checking each against its `[tables.x]` section.
     pub fn load(&mut self, config: &Config, data_dir: &Path) -> Result<()> {
-        let sources = discover(data_dir)?;
-        for (name, table) in &config.tables {
-            if table.required && !sources.iter().any(|s| &s.table == name) {
+        let found = discover(data_dir)?;
+        self.warnings.extend(found.skipped.iter().map(ToString::to_string));
+        let has = |name: &str| found.sources.iter().any(|s| s.table == name);
+        for (name, table) in config.tables.iter().filter(|(_, t)| t.is_derived()) {
+            if let Some(source) = found.sources.iter().find(|s| &s.table == name) {
+                let key = if table.sql.is_some() { "sql" } else { "sql_file" };
                 bail!(
-                    "table `{name}` (key `tables.{name}`) not found in data dir `{}`: expected `{name}.csv`, `{name}.json`, `{name}.jsonl`, `{name}.parquet` or a folder `{name}/`",
-                    data_dir.display()
+                    "table `{name}` is defined twice: by key `tables.{name}.{key}` and by `{}` in the data dir; remove one",
+                    source_origin(source)
                 );
             }
         }
+        let missing: Vec<&String> = (config.tables.iter())
+            .filter(|(name, t)| t.required && !t.is_derived() && !has(name.as_str()))
+            .map(|(name, _)| name)
+            .collect();
+        if let Some(name) = missing.first() {
+            if found.sources.is_empty() {
+                bail!(empty_data_dir(config, data_dir));
+            }
+            bail!(not_found(name, data_dir, &found));
+        }
+
         let default = TableConfig::default();
-        for source in &sources {
+        for source in &found.sources {
             let table_config = config.tables.get(&source.table).unwrap_or(&default);
             let loaded = self.load_source(source, table_config)?;
             self.tables.push(loaded);
         }
+        for (name, table) in config.tables.iter().filter(|(name, t)| !t.required && !has(name.as_str())) {
+            self.conn.execute_batch(&shape::empty_table(name, table)).map_err(|e| {
+                anyhow!(
+                    "failed to create the empty table `{name}` (key `tables.{name}`): {}",
+                    self.explain(&e.to_string())
+                )
+            })?;
+            self.warnings.push(format!(
+                "table `{name}` not found in data dir `{}`: loaded as an empty table, as it is optional (key `tables.{name}.required = false`)",
+                data_dir.display()
+            ));
+            let columns = self
+                .describe(&format!("SELECT * FROM {}", ident(name)))
+                .map_err(|e| anyhow!("failed to describe table `{name}`: {e}"))?;
+            self.tables.push(LoadedTable {
+                name: name.clone(),
+                origin: format!("tables.{name}"),
+                rows: 0,
+                columns,
+            });
+        }
+
+        let mut queries = BTreeMap::new();
+        for (name, table) in config.tables.iter() {
+            if let Some(sql) = table.load_sql(name, &self.root)? {
+                queries.insert(name.clone(), sql);
+            }
+        }
+        for name in derived::load_order(&self.conn, &queries)? {
+            let loaded = self.load_derived(&name, &queries[&name], &config.tables[&name])?;
+            self.tables.push(loaded);
+        }
+        self.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        let names: Vec<String> = self.tables.iter().map(|t| t.name.clone()).collect();
+        self.spans = history::measure(&self.conn, config, &names)?;
         Ok(())
     }
 
-    fn load_source(&self, source: &Source, table: &TableConfig) -> Result<LoadedTable> {
-        let origin = if source.files.len() == 1 {
-            source.files[0].display().to_string()
-        } else {
-            source.files[0].parent().map(|p| p.display().to_string()).unwrap_or_default()
+    /// Checks the derived table's query and creates it as a view; `cut_at`
+    /// replaces the view with a table once the exports it reads are cut.
+    fn load_derived(&mut self, name: &str, sql: &str, table: &TableConfig) -> Result<LoadedTable> {
+        let key = if table.sql.is_some() { "sql" } else { "sql_file" };
+        let what = format!("(derived by key `tables.{name}.{key}`)");
+        let origin = Origin { table: name, what: &what };
+        let from = format!("({}) AS {}", sql.trim().trim_end_matches(';'), ident(&format!("{name}_query")));
+        let fail = |e: duckdb::Error| {
+            anyhow!("failed to load table `{name}` {what}: {}", self.explain(&e.to_string()))
         };
+        let described = self.describe(&format!("SELECT * FROM {from}")).map_err(&fail)?;
+        let select = shape::shaped_select(&origin, table, &described, &from, false, &|_| String::new())?;
+        self.conn.execute_batch(&format!("CREATE VIEW {} AS {select}", ident(name))).map_err(&fail)?;
+        let columns = self.describe(&format!("SELECT * FROM {}", ident(name))).map_err(&fail)?;
+        check_time_type(name, table, &columns)?;
+        self.derived.push((name.to_string(), select));
+        Ok(LoadedTable { name: name.to_string(), origin: format!("tables.{name}.{key}"), rows: 0, columns })
+    }
+
+    fn load_source(&self, source: &Source, table: &TableConfig) -> Result<LoadedTable> {
+        let origin = source_origin(source);
         for file in &source.files {
             let meta =
                 std::fs::metadata(file).with_context(|| format!("failed to read `{}`", file.display()))?;
@@ -127,29 +221,52 @@ impl Database {
             "[{}]",
             source.files.iter().map(|f| literal(&f.to_string_lossy())).collect::<Vec<_>>().join(", ")
         );
-        let pinned = &table.columns;
+        let is_csv = source.format.family() == "csv";
+        let what = format!("from `{origin}`");
+        let shape_origin = Origin { table: &source.table, what: &what };
+        let hint = |names: &[String]| separator_hint(source.format, names);
+        let csv_reader = |types: Option<String>| {
+            let mut options = vec![
+                "header = true".to_string(),
+                "union_by_name = true".to_string(),
+                "strict_mode = true".to_string(),
+            ];
+            // A fixed dialect: sniffing it lets a ragged row or a stray
+            // quote change how the whole file is read instead of failing.
+            options.push(if source.format == Format::Tsv { "delim = '\\t'" } else { "delim = ','" }.into());
+            options.push("quote = '\"'".into());
+            options.push("escape = '\"'".into());
+            options.extend(types);
+            format!("read_csv({files}, {})", options.join(", "))
+        };
+        // The declared types a CSV's reader applies (so `007` stays text):
+        // only for columns its header has, since a type for a missing
+        // optional column would be DuckDB's error.
+        let mut typed = BTreeMap::new();
+        // The CSV header, read by us (when not compressed).
+        let header = if is_csv { csv_check::all_headers(source) } else { None };
         let reader = match source.format {
             Format::Csv | Format::Tsv => {
-                let mut options = vec![
-                    "header = true".to_string(),
-                    "union_by_name = true".to_string(),
-                    "strict_mode = true".to_string(),
-                ];
-                // A fixed dialect: sniffing it lets a ragged row or a stray
-                // quote change how the whole file is read instead of failing.
-                options
-                    .push(if source.format == Format::Tsv { "delim = '\\t'" } else { "delim = ','" }.into());
-                options.push("quote = '\"'".into());
-                options.push("escape = '\"'".into());
-                if !pinned.is_empty() {
-                    let types = pinned
-                        .iter()
-                        .map(|(c, t)| format!("{}: {}", literal(c), literal(t)))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    options.push(format!("types = {{{types}}}"));
-                }
-                format!("read_csv({files}, {})", options.join(", "))
+                let names = match header.clone() {
+                    Some(names) => names,
+                    None => self
+                        .describe(&format!("SELECT * FROM {}", csv_reader(None)))
+                        .map_err(|e| {
+                            anyhow!(
+                                "failed to load table `{}` from `{origin}`: {}",
+                                source.table,
+                                self.explain(&e.to_string())
+                            )
+                        })?
+                        .into_iter()
+                        .map(|(n, _)| n)
+                        .collect(),
+                };
+                // DuckDB's own message for a missing column names neither
+                // the key nor the columns.
+                shape::check_required(&shape_origin, table, &names, &hint)?;
+                typed = shape::declared_among(table, &names);
+                csv_reader(shape::csv_types(&typed))
             }
             Format::Json => format!("read_json({files}, format = 'array', union_by_name = true)"),
             Format::JsonLines => {
@@ -159,104 +276,45 @@ impl Database {
         };
         let fail = |e: duckdb::Error| -> anyhow::Error {
             let message = e.to_string();
-            if matches!(source.format, Format::Csv | Format::Tsv) {
+            if is_csv {
                 // DuckDB's CSV errors do not always name the file and line;
                 // find the first bad row ourselves.
-                if let Some(located) = csv_check::locate_error(source, pinned) {
+                if let Some(located) = csv_check::locate_error(source, &typed) {
                     return anyhow!("failed to load table `{}`: {located}", source.table);
                 }
             }
             anyhow!("failed to load table `{}` from `{origin}`: {}", source.table, self.explain(&message))
         };
 
-        let check_pinned = |names: &[String]| -> Result<()> {
-            match pinned.keys().find(|column| !names.contains(column)) {
-                Some(column) => bail!(
-                    "table `{}` from `{origin}` has no column `{column}` (key `tables.{}.columns.{column}`); it has: {}{}",
-                    source.table,
-                    source.table,
-                    names.join(", "),
-                    separator_hint(source.format, names)
-                ),
-                None => Ok(()),
-            }
-        };
-        if matches!(source.format, Format::Csv | Format::Tsv) {
-            // DuckDB's own message for this names neither the key nor the columns.
-            if let Some(names) = csv_check::all_headers(source) {
-                check_pinned(&names)?;
-            }
-        }
-
         // Read the column types first, so timestamps with a time zone can be
-        // normalised to UTC `TIMESTAMP` (the bundled DuckDB has no ICU, and
-        // `date_trunc` on TIMESTAMPTZ would reach for it) and pinned types
-        // can be applied to formats without a `types` option.
+        // normalised to UTC `TIMESTAMP` and declared types applied to
+        // formats without a `types` option.
         let described = self.describe(&format!("SELECT * FROM {reader}")).map_err(&fail)?;
-        if matches!(source.format, Format::Csv | Format::Tsv) {
-            // DuckDB may read a ragged file with more columns than its header
-            // instead of failing; the header is the contract.
-            if let Some(header) = csv_check::header(source) {
-                let names: Vec<&str> = described.iter().map(|(n, _)| n.as_str()).collect();
-                if names.len() != header.len() {
-                    let located = csv_check::locate_error(source, pinned).unwrap_or_else(|| {
-                        format!("`{origin}`: the rows do not match the header ({})", header.join(", "))
-                    });
-                    bail!("failed to load table `{}`: {located}", source.table);
-                }
-            }
+        // DuckDB may read a ragged file with more columns than its header
+        // instead of failing; the header is the contract.
+        if let Some(header) = header.as_ref().filter(|h| h.len() != described.len()) {
+            let located = csv_check::locate_error(source, &typed).unwrap_or_else(|| {
+                format!("`{origin}`: the rows do not match the header ({})", header.join(", "))
+            });
+            bail!("failed to load table `{}`: {located}", source.table);
         }
-        check_pinned(&described.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>())?;
-        let mut replaces = Vec::new();
-        for (name, ty) in &described {
-            let pin = pinned.get(name).filter(|_| source.format.family() != "csv");
-            if let Some(pin) = pin {
-                let target = if pin.to_ascii_uppercase().contains("TIME ZONE")
-                    || pin.eq_ignore_ascii_case("TIMESTAMPTZ")
-                {
-                    "TIMESTAMP".to_string()
-                } else {
-                    pin.clone()
-                };
-                replaces.push(format!("CAST({} AS {target}) AS {}", ident(name), ident(name)));
-            } else if ty.starts_with("TIMESTAMP") && ty != "TIMESTAMP" {
-                replaces.push(format!("CAST({} AS TIMESTAMP) AS {}", ident(name), ident(name)));
-            }
-        }
-        let select = if replaces.is_empty() {
-            format!("SELECT * FROM {reader}")
-        } else {
-            format!("SELECT * REPLACE ({}) FROM {reader}", replaces.join(", "))
-        };
+        let select = shape::shaped_select(&shape_origin, table, &described, &reader, is_csv, &hint)?;
         self.conn
             .execute_batch(&format!("CREATE TABLE {} AS {select}", ident(&source.table)))
             .map_err(&fail)?;
-        let rows: u64 = self
-            .conn
-            .query_row(&format!("SELECT count(*) FROM {}", ident(&source.table)), [], |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
-            .map_err(|e| anyhow!("failed to count table `{}`: {e}", source.table))?;
+        let rows = self.count(&source.table)?;
         let columns = self
             .describe(&format!("SELECT * FROM {}", ident(&source.table)))
             .map_err(|e| anyhow!("failed to describe table `{}`: {e}", source.table))?;
-        if let Some(time_column) = &table.time_column {
-            match columns.iter().find(|(n, _)| n == time_column) {
-                Some((_, ty)) if ty == "TIMESTAMP" || ty == "DATE" => {}
-                Some((_, ty)) => bail!(
-                    "table `{}`: time column `{time_column}` (key `tables.{}.time_column`) is {ty}, not a timestamp or date",
-                    source.table,
-                    source.table
-                ),
-                None => bail!(
-                    "table `{}` from `{origin}` has no column `{time_column}` (key `tables.{}.time_column`); it has: {}{}",
-                    source.table,
-                    source.table,
-                    columns.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
-                    separator_hint(source.format, &columns.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>())
-                ),
-            }
-        }
+        check_time_type(&source.table, table, &columns)?;
         Ok(LoadedTable { name: source.table.clone(), origin, rows, columns })
+    }
+
+    fn count(&self, table: &str) -> Result<u64> {
+        self.conn
+            .query_row(&format!("SELECT count(*) FROM {}", ident(table)), [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| anyhow!("failed to count table `{table}`: {}", self.explain(&e.to_string())))
     }
 
     fn describe(&self, select: &str) -> std::result::Result<Vec<(String, String)>, duckdb::Error> {
@@ -265,48 +323,66 @@ impl Database {
         rows.collect()
     }
 
-    /// The latest and earliest stamps over the configured time columns, as dates.
-    pub fn data_window(&self, config: &Config) -> Result<Option<(Date, Date)>> {
-        let mut parts = Vec::new();
-        for table in &self.tables {
-            if let Some(column) = config.tables.get(&table.name).and_then(|t| t.time_column.as_ref()) {
-                parts.push(format!(
-                    "SELECT min({c})::DATE AS lo, max({c})::DATE AS hi FROM {t}",
-                    c = ident(column),
-                    t = ident(&table.name)
-                ));
-            }
-        }
-        if parts.is_empty() {
-            return Ok(None);
-        }
-        let sql = format!("SELECT min(lo)::VARCHAR, max(hi)::VARCHAR FROM ({})", parts.join(" UNION ALL "));
-        let (lo, hi): (Option<String>, Option<String>) = self
-            .conn
-            .query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(|e| anyhow!("failed to find the data's date range: {e}"))?;
-        match (lo, hi) {
-            (Some(lo), Some(hi)) => Ok(Some((
-                lo.parse().map_err(|e: String| anyhow!(e))?,
-                hi.parse().map_err(|e: String| anyhow!(e))?,
-            ))),
-            _ => Ok(None),
-        }
+    /// The earliest and latest dates over the tables' time columns.
+    pub fn data_window(&self, _config: &Config) -> Result<Option<(Date, Date)>> {
+        let first = self.spans.iter().map(|s| s.first).min();
+        let last = self.spans.iter().map(|s| s.last).max();
+        Ok(first.zip(last))
     }
 
-    /// Deletes the rows stamped after the as-of date from every table with
-    /// a time column.
-    pub fn cut_at(&self, config: &Config, as_of: Date) -> Result<()> {
-        for table in &self.tables {
-            if let Some(column) = config.tables.get(&table.name).and_then(|t| t.time_column.as_ref()) {
+    /// Warns (in `warnings`) when the latest date in the data, the default
+    /// as-of date, comes from one export far ahead of the others. Call it
+    /// when the as-of date is not given.
+    pub fn check_default_as_of(&mut self) -> Result<()> {
+        if let Some(warning) = history::as_of_outlier(&self.conn, &self.spans)? {
+            self.warnings.push(warning);
+        }
+        Ok(())
+    }
+
+    /// Fills in the history notes of `config` from the tables' first dates
+    /// (see [`history::resolve_notes`]).
+    pub fn resolve_notes(&self, config: &mut Config) -> Result<()> {
+        let names: Vec<String> = self.tables.iter().map(|t| t.name.clone()).collect();
+        history::resolve_notes(config, &self.spans, &names)
+    }
+
+    /// Deletes the rows stamped after the as-of date from every export with
+    /// a time column, then builds the derived tables over what is left (and
+    /// cuts them too, as a query may stamp rows from other columns).
+    pub fn cut_at(&mut self, config: &Config, as_of: Date) -> Result<()> {
+        let cut = |name: &str| -> Result<()> {
+            if let Some(column) = config.tables.get(name).and_then(|t| t.time_column.as_ref()) {
                 let sql = format!(
                     "DELETE FROM {} WHERE {} >= (DATE '{as_of}' + INTERVAL 1 DAY)",
-                    ident(&table.name),
+                    ident(name),
                     ident(column)
                 );
-                self.conn.execute_batch(&sql).map_err(|e| {
-                    anyhow!("failed to drop rows after {as_of} from table `{}`: {e}", table.name)
+                self.conn
+                    .execute_batch(&sql)
+                    .map_err(|e| anyhow!("failed to drop rows after {as_of} from table `{name}`: {e}"))?;
+            }
+            Ok(())
+        };
+        for table in &self.tables {
+            if !self.derived.iter().any(|(name, _)| name == &table.name) {
+                cut(&table.name)?;
+            }
+        }
+        let derived = std::mem::take(&mut self.derived);
+        for (name, select) in &derived {
+            self.conn
+                .execute_batch(&format!("DROP VIEW {n}; CREATE TABLE {n} AS {select}", n = ident(name)))
+                .map_err(|e| {
+                    anyhow!(
+                        "failed to build derived table `{name}` (key `tables.{name}`): {}",
+                        self.explain(&e.to_string())
+                    )
                 })?;
+            cut(name)?;
+            let rows = self.count(name)?;
+            if let Some(table) = self.tables.iter_mut().find(|t| &t.name == name) {
+                table.rows = rows;
             }
         }
         Ok(())
@@ -325,6 +401,62 @@ pub fn explain(message: &str, memory_limit: &str) -> String {
     } else {
         first_lines(message, 6)
     }
+}
+
+/// The file, or the folder of files, a table is read from.
+fn source_origin(source: &Source) -> String {
+    if source.folder {
+        source.files[0].parent().map(|p| p.display().to_string()).unwrap_or_default()
+    } else {
+        source.files[0].display().to_string()
+    }
+}
+
+/// The time column must hold timestamps or dates.
+fn check_time_type(table: &str, config: &TableConfig, columns: &[(String, String)]) -> Result<()> {
+    let Some(time_column) = &config.time_column else { return Ok(()) };
+    match columns.iter().find(|(n, _)| n == time_column) {
+        Some((_, ty)) if shape::is_time_type(ty) => Ok(()),
+        Some((_, ty)) => bail!(
+            "table `{table}`: time column `{time_column}` (key `tables.{table}.time_column`) is {ty}, not a timestamp or date"
+        ),
+        // `shape::check_required` has already named a missing one.
+        None => Ok(()),
+    }
+}
+
+/// The message for a data dir without a single export.
+fn empty_data_dir(config: &Config, data_dir: &Path) -> String {
+    let expected: Vec<String> = (config.tables.iter())
+        .filter(|(_, t)| t.required && !t.is_derived())
+        .map(|(name, _)| format!("`{name}`"))
+        .collect();
+    format!(
+        "data dir `{dir}` holds no exports. Put one file (or folder of files) per table there, named after the table; \
+         this site needs {tables}. tally reads {exts}; the columns each table needs are in site.toml's `[tables]` \
+         and in the README (\"Bring your own data\"). To try the site first, write synthetic exports with \
+         `tally sample --out {dir}`",
+        dir = data_dir.display(),
+        tables = expected.join(", "),
+        exts = accepted_extensions(),
+    )
+}
+
+/// The message for a required export that is not in the data dir, with
+/// the files that look like tries at it.
+fn not_found(table: &str, data_dir: &Path, found: &Discovery) -> String {
+    let mut message = format!(
+        "table `{table}` (key `tables.{table}`) not found in data dir `{}`: expected a file `{table}.csv` or a folder `{table}/` of files; tally reads {}",
+        data_dir.display(),
+        accepted_extensions()
+    );
+    for near in found.near_misses(table) {
+        message.push_str(&format!("\n  {near}"));
+    }
+    message.push_str(&format!(
+        "\n  if the site can do without it, declare its columns and set `required = false` in `[tables.{table}]`"
+    ));
+    message
 }
 
 /// A CSV whose header came out as one column named `a;b;c` was saved with

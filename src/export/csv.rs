@@ -1,4 +1,5 @@
-//! CSV download: a header row, RFC 4180 quoting, UTF-8, ISO dates.
+//! CSV download: a header row, RFC 4180 quoting, UTF-8, ISO dates; a
+//! byte-order mark first when the site asks for one (`csv_bom`).
 
 use std::io::Write;
 
@@ -8,7 +9,16 @@ use super::{ExportMeta, Exporter, RowWriter};
 use crate::report::{Column, Value};
 
 /// Writes RFC 4180 CSV.
-pub struct CsvExporter;
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CsvExporter {
+    /// Start with the UTF-8 byte-order mark (EF BB BF). Excel on Windows
+    /// reads a CSV without one in the machine's legacy code page, so `é`
+    /// shows as `Ã©`; most other tools read plain UTF-8.
+    pub bom: bool,
+}
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A text cell that a spreadsheet would run as a formula gets a leading `'`
 /// (OWASP's rule for CSV injection). Numbers are never text cells, so `-3`
@@ -29,8 +39,11 @@ impl Exporter for CsvExporter {
         &self,
         _meta: &ExportMeta<'_>,
         columns: &'a [Column],
-        out: Box<dyn Write + 'a>,
+        mut out: Box<dyn Write + 'a>,
     ) -> Result<Box<dyn RowWriter + 'a>> {
+        if self.bom {
+            out.write_all(BOM)?;
+        }
         let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
         writer.write_record(columns.iter().map(|c| neutralise_formula(&c.name).into_owned()))?;
         Ok(Box::new(CsvRows { writer }))
@@ -68,7 +81,7 @@ mod tests {
 
     #[test]
     fn writes_header_quotes_and_iso_values() {
-        let bytes = CsvExporter.serialize(&meta(), &sample_table()).unwrap();
+        let bytes = CsvExporter::default().serialize(&meta(), &sample_table()).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(
             text,
@@ -76,6 +89,15 @@ mod tests {
              \"Platform, \"\"core\"\"\",1234,0.5,2026-11-01,2025-11-25T01:00:00Z,true\r\n\
              '=SUM(A1),,-2.25,1970-01-01,,false\r\n"
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_only_when_asked() {
+        let plain = CsvExporter::default().serialize(&meta(), &sample_table()).unwrap();
+        let marked = CsvExporter { bom: true }.serialize(&meta(), &sample_table()).unwrap();
+        assert_eq!(&marked[..3], [0xEF, 0xBB, 0xBF]);
+        assert_eq!(&marked[3..], plain.as_slice());
+        assert_eq!(plain[0], b't');
     }
 
     #[test]

@@ -69,10 +69,11 @@ pub trait Exporter {
 }
 
 /// Every download format, in menu order; `temp_dir` is where a format may
-/// spill while it writes.
-pub fn exporters(temp_dir: &Path) -> Vec<Box<dyn Exporter + Send + Sync>> {
+/// spill while it writes; `csv_bom` starts each CSV with a byte-order mark
+/// (the config's `csv_bom`).
+pub fn exporters(temp_dir: &Path, csv_bom: bool) -> Vec<Box<dyn Exporter + Send + Sync>> {
     vec![
-        Box::new(CsvExporter),
+        Box::new(CsvExporter { bom: csv_bom }),
         Box::new(XlsxExporter { temp_dir: Some(temp_dir.to_path_buf()) }),
         Box::new(JsonExporter),
     ]

@@ -1,7 +1,8 @@
 //! The build caches in `.tally-cache/`, outside the output: rendered charts
 //! (`<key>.svg` + `<key>.png`, keyed by `ChartJob::cache_key`) and tab PDFs
 //! (`<key>.pdf`), where `<key>` is a SHA-256 of everything the bytes depend
-//! on. Files are written under a temporary name and renamed into place, so
+//! on, including the locked versions of the crates that make them
+//! (`TALLY_CHART_DEPS`, `TALLY_PDF_DEPS` from build.rs). Files are written under a temporary name and renamed into place, so
 //! an interrupted build never leaves a half-written entry behind.
 
 use std::collections::HashSet;
@@ -10,6 +11,13 @@ use std::io::ErrorKind;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
+use sha2::{Digest, Sha256};
+
+/// The cache key of everything hashed into `hash`: its SHA-256 as 64
+/// lower-case hex digits (the one hex encoding in tally).
+pub(crate) fn key(hash: Sha256) -> String {
+    format!("{:x}", hash.finalize())
+}
 
 /// The cached SVG and PNG of `key`, if both are there.
 pub(crate) fn load(dir: &Path, key: &str) -> Result<Option<(String, Vec<u8>)>> {
@@ -67,6 +75,39 @@ pub(crate) fn prune(dir: &Path, keep: &HashSet<String>, exts: &[&str]) -> Result
     Ok(removed)
 }
 
+/// Whether `name` is a key made by [`key`].
 fn is_key(name: &str) -> bool {
     name.len() == 64 && name.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_the_hex_sha256() {
+        // SHA-256 of the empty input, from FIPS 180-2's examples.
+        let empty = key(Sha256::new());
+        assert_eq!(empty, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert!(is_key(&empty) && !is_key("e3b0") && !is_key(&empty.to_uppercase()));
+    }
+
+    #[test]
+    fn the_keys_cover_the_renderers_and_fonts_with_their_versions() {
+        let chart: Vec<&str> = env!("TALLY_CHART_DEPS").split(';').collect();
+        let pdf: Vec<&str> = env!("TALLY_PDF_DEPS").split(';').collect();
+        let has = |list: &[&str], name: &str| list.iter().any(|l| l.starts_with(&format!("{name} ")));
+        // The direct renderers, and what they pull in that draws or encodes.
+        for name in ["charming", "rquickjs", "resvg", "usvg", "tiny-skia", "ttf-parser", "dejavu", "png"] {
+            assert!(has(&chart, name), "{name} not in the chart key: {chart:?}");
+        }
+        for name in ["typst", "typst-pdf", "typst-layout", "dejavu"] {
+            assert!(has(&pdf, name), "{name} not in the PDF key: {pdf:?}");
+        }
+        // Crates that never touch the bytes stay out, so updating them
+        // keeps the caches.
+        for name in ["duckdb", "rust_xlsxwriter", "clap"] {
+            assert!(!has(&chart, name) && !has(&pdf, name), "{name} is in a key");
+        }
+    }
 }

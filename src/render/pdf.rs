@@ -57,7 +57,8 @@ pub fn render_tab_pdf(ctx: &PdfContext<'_>) -> Result<Vec<u8>> {
 pub fn render_tab_pdf_cached(ctx: &PdfContext<'_>, cache_dir: &Path) -> Result<(Vec<u8>, String)> {
     let inputs = inputs(ctx);
     // The bytes depend on the inputs, on the tab id and the as-of date (the
-    // PDF's id and date), on the template and on this code.
+    // PDF's id and date), on the template, on this code and on the crates
+    // that lay it out.
     let mut hash = Sha256::new();
     hash.update(b"tally-pdf\0");
     hash.update(PDF_FORMAT.to_le_bytes());
@@ -66,7 +67,11 @@ pub fn render_tab_pdf_cached(ctx: &PdfContext<'_>, cache_dir: &Path) -> Result<(
     hash.update(typst::utils::hash128(&inputs).to_le_bytes());
     hash.update(ctx.tab.id.as_bytes());
     hash.update(ctx.as_of.to_string().as_bytes());
-    let key: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    // `name version` of typst, its PDF writer, the embedded fonts and all
+    // they pull in (from Cargo.lock, by build.rs): a `cargo update` of any
+    // of them changes the bytes, so it must change the key.
+    hash.update(env!("TALLY_PDF_DEPS").as_bytes());
+    let key = cache::key(hash);
     let name = format!("{key}.pdf");
     if let Ok(bytes) = std::fs::read(cache_dir.join(&name)) {
         return Ok((bytes, key));

@@ -8,11 +8,13 @@
 //! a scale and seed give the same bytes on any machine; scale 1 with
 //! [`DEFAULT_SEED`] is the committed `sample-data/`. Rows are streamed day by
 //! day to buffered files, so scale 100 (about 10 million page visits) runs in
-//! flat memory.
+//! flat memory. With `--events` the same history is written as one
+//! product-analytics events export instead (see `events`).
 
 mod activity;
 mod clock;
 mod entities;
+mod events;
 mod rng;
 mod world;
 
@@ -24,6 +26,8 @@ use anyhow::{bail, Context, Result};
 
 use clock::Stamp;
 use world::World;
+
+pub use events::write_events_sample;
 
 /// The seed of the committed `sample-data/`.
 pub const DEFAULT_SEED: u64 = 20_261_125;

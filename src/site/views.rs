@@ -17,7 +17,7 @@ use anyhow::{anyhow, Context, Result};
 use duckdb::Connection;
 
 use super::{chart_job, run_report, view_entry, write_downloads, ReportRef, Site};
-use crate::config::{Display, CACHE_DIR};
+use crate::config::Display;
 use crate::data::LoadedTable;
 use crate::export::exporters;
 use crate::manifest::ViewEntry;
@@ -104,7 +104,7 @@ fn run_workers(
     let failed = AtomicBool::new(false);
     let ctx = WorkerContext {
         config: &site.config,
-        root: &site.root,
+        cache_dir: &site.cache_dir,
         as_of: site.as_of,
         views: &site.views.views,
         progress: &site.progress,
@@ -172,7 +172,7 @@ fn group(views: &[View]) -> Vec<Group<'_>> {
 /// one thread at a time may use.
 struct WorkerContext<'a> {
     config: &'a crate::config::Config,
-    root: &'a std::path::Path,
+    cache_dir: &'a std::path::Path,
     as_of: crate::date::Date,
     views: &'a [View],
     progress: &'a crate::progress::Progress,
@@ -230,22 +230,24 @@ impl WorkerContext<'_> {
         self.progress.message(&view.key());
         conn.execute_batch(&format!("SET search_path = '{schema}'"))
             .map_err(|e| anyhow!("failed to select the tables of view `{}`: {e}", view.key()))?;
-        let formats = exporters(&self.root.join(CACHE_DIR).join("xlsx"));
+        let formats = exporters(&self.cache_dir.join("xlsx"), self.config.csv_bom);
         let keep_for_pdf = self.pdfs && view.filter == Filter::Organization;
         let mut pdf_outputs = Vec::new();
         let mut tab_data: Vec<TabData> = Vec::new();
         let mut headlines = Vec::new();
         for r in self.reports {
             let label = || format!("view `{}` ({} `{}`)", view.label, view.filter.as_str(), view.value());
-            let result = run_report(conn, r, self.config).map_err(|e| {
-                let message = crate::data::explain(&e.to_string(), self.memory_limit);
-                anyhow!(
-                    "failed to run query for {}, tab `{}`, report `{}`: {message}",
-                    label(),
-                    r.tab.id,
-                    r.report.id
-                )
-            });
+            let result = run_report(conn, r, self.config)
+                .map_err(|e| {
+                    let message = crate::data::explain(&e.to_string(), self.memory_limit);
+                    anyhow!(
+                        "failed to run query for {}, tab `{}`, report `{}`: {message}",
+                        label(),
+                        r.tab.id,
+                        r.report.id
+                    )
+                })
+                .and_then(|(table, total)| super::check_chart(r, &table).map(|()| (table, total)));
             let (table, total_rows, error) = match result {
                 Ok((table, total)) => (table, total, None),
                 Err(e) if self.keep_going => {
@@ -361,7 +363,7 @@ fn write_pdfs(site: &Site, writer: &Writer, work: &mut [PdfWork]) -> Result<Hash
             work[w].outputs[o].chart = Some(chart);
         }
     }
-    let cache = site.root.join(CACHE_DIR).join("pdf");
+    let cache = site.cache_dir.join("pdf");
     let mut keys = HashSet::new();
     for item in work.iter() {
         let view = &views[item.view];

@@ -1,12 +1,15 @@
 //! Bad input: a short message naming the culprit, exit code 1 (2 for usage
-//! errors), no panic, and the previous site left exactly as it was.
+//! errors), no panic, and the previous site left exactly as it was. Every
+//! message is snapshot whole (`snapshots/testsuite__errors__*.snap`, paths
+//! filtered), so one only changes on purpose.
 
 use crate::util::TestSite;
 
 /// Builds the good fixture, applies `breakage`, builds again and checks that
-/// the build failed with a message containing every one of `expected`, and
-/// that the previous site and the folder around it are untouched.
-fn fails_and_keeps_the_site(breakage: impl FnOnce(&TestSite), expected: &[&str]) -> String {
+/// the build failed with a message containing every one of `expected` (and
+/// equal to the snapshot `name`), and that the previous site and the folder
+/// around it are untouched.
+fn fails_and_keeps_the_site(name: &str, breakage: impl FnOnce(&TestSite), expected: &[&str]) -> String {
     let site = TestSite::new("basic");
     site.build_ok(&[]);
     let before = site.snapshot_tree("public");
@@ -15,7 +18,9 @@ fn fails_and_keeps_the_site(breakage: impl FnOnce(&TestSite), expected: &[&str])
     for part in expected {
         assert!(stderr.contains(part), "expected `{part}` in:\n{stderr}");
     }
-    assert!(stderr.starts_with("Error: "), "{stderr}");
+    // The error, after any warnings (the fixture's data dir holds a README).
+    let error = stderr.find("Error: ").unwrap_or_else(|| panic!("no error in:\n{stderr}"));
+    assert!(stderr[..error].lines().all(|l| l.starts_with("warning: ")), "{stderr}");
     assert!(!stderr.contains("RUST_BACKTRACE"), "{stderr}");
     assert_eq!(before, site.snapshot_tree("public"), "the previous site changed");
     let stray: Vec<_> = std::fs::read_dir(site.root())
@@ -24,6 +29,16 @@ fn fails_and_keeps_the_site(breakage: impl FnOnce(&TestSite), expected: &[&str])
         .filter(|n| n.contains(".tally-staging") || n.contains(".tally-old"))
         .collect();
     assert!(stray.is_empty(), "stray folders: {stray:?}");
+    // DuckDB's allocation sizes vary with the machine; the rest is ours.
+    let message: Vec<String> = site
+        .filter(stderr.as_bytes())
+        .lines()
+        .map(|line| match line.find("Out of Memory Error: ") {
+            Some(at) => format!("{}Out of Memory Error: [sizes]", &line[..at]),
+            None => line.to_string(),
+        })
+        .collect();
+    insta::assert_snapshot!(name, message.join("\n"));
     stderr
 }
 
@@ -36,6 +51,7 @@ fn edit(site: &TestSite, file: &str, from: &str, to: &str) {
 #[test]
 fn unknown_config_key_is_named() {
     fails_and_keeps_the_site(
+        "unknown_config_key_is_named",
         |s| edit(s, "site.toml", "page_rows = 2", "page_rows = 2\npage_row = 3"),
         &["site.toml", "unknown field `page_row`"],
     );
@@ -44,6 +60,7 @@ fn unknown_config_key_is_named() {
 #[test]
 fn unknown_report_key_is_named_with_its_place() {
     fails_and_keeps_the_site(
+        "unknown_report_key_is_named_with_its_place",
         |s| edit(s, "site.toml", "display = \"number\"", "display = \"number\"\ncolour = \"red\""),
         &["unknown field `colour`", "tabs"],
     );
@@ -52,6 +69,7 @@ fn unknown_report_key_is_named_with_its_place() {
 #[test]
 fn mistyped_config_value_is_named() {
     fails_and_keeps_the_site(
+        "mistyped_config_value_is_named",
         |s| edit(s, "site.toml", "page_rows = 2", "page_rows = \"two\""),
         &["page_rows", "site.toml"],
     );
@@ -60,6 +78,7 @@ fn mistyped_config_value_is_named() {
 #[test]
 fn missing_sql_file_is_named() {
     fails_and_keeps_the_site(
+        "missing_sql_file_is_named",
         |s| std::fs::remove_file(s.path("queries/logins-by-user.sql")).unwrap(),
         &["people/logins-by-user", "queries/logins-by-user.sql", "not found"],
     );
@@ -68,6 +87,7 @@ fn missing_sql_file_is_named() {
 #[test]
 fn missing_data_dir_is_named() {
     fails_and_keeps_the_site(
+        "missing_data_dir_is_named",
         |s| std::fs::rename(s.path("data"), s.path("elsewhere")).unwrap(),
         &["data dir", "not found"],
     );
@@ -76,6 +96,7 @@ fn missing_data_dir_is_named() {
 #[test]
 fn missing_required_table_is_named() {
     fails_and_keeps_the_site(
+        "missing_required_table_is_named",
         |s| std::fs::remove_file(s.path("data/logins.csv")).unwrap(),
         &["table `logins`", "not found"],
     );
@@ -84,6 +105,7 @@ fn missing_required_table_is_named() {
 #[test]
 fn ragged_csv_row_names_file_and_line() {
     fails_and_keeps_the_site(
+        "ragged_csv_row_names_file_and_line",
         |s| {
             s.write(
                 "data/logins.csv",
@@ -97,6 +119,7 @@ fn ragged_csv_row_names_file_and_line() {
 #[test]
 fn unclosed_quote_names_file_and_line() {
     fails_and_keeps_the_site(
+        "unclosed_quote_names_file_and_line",
         |s| s.write("data/events/2026-02.csv", "kind,amount\na,5\n\"c,10\nd,1\n"),
         &["2026-02.csv", "line 3", "unclosed quote"],
     );
@@ -105,6 +128,7 @@ fn unclosed_quote_names_file_and_line() {
 #[test]
 fn invalid_utf8_names_file_and_line() {
     fails_and_keeps_the_site(
+        "invalid_utf8_names_file_and_line",
         |s| {
             let mut bytes = b"user_id,logged_in_at\nu1,2026-01-05T09:05:00Z\n".to_vec();
             bytes.extend_from_slice(b"u\xff\xfe2,2026-01-06T09:05:00Z\n");
@@ -117,6 +141,7 @@ fn invalid_utf8_names_file_and_line() {
 #[test]
 fn wrong_type_in_a_pinned_column_names_file_line_and_column() {
     fails_and_keeps_the_site(
+        "wrong_type_in_a_pinned_column_names_file_line_and_column",
         |s| {
             edit(
                 s,
@@ -133,6 +158,7 @@ fn wrong_type_in_a_pinned_column_names_file_line_and_column() {
 #[test]
 fn missing_pinned_column_names_the_key_and_the_columns() {
     fails_and_keeps_the_site(
+        "missing_pinned_column_names_the_key_and_the_columns",
         |s| edit(s, "site.toml", "columns = { team = \"VARCHAR\" }", "columns = { squad = \"VARCHAR\" }"),
         &["users.csv", "no column `squad`", "tables.users.columns.squad", "it has: user_id, email, team"],
     );
@@ -141,6 +167,7 @@ fn missing_pinned_column_names_the_key_and_the_columns() {
 #[test]
 fn missing_time_column_names_the_key() {
     fails_and_keeps_the_site(
+        "missing_time_column_names_the_key",
         |s| edit(s, "data/logins.csv", "user_id,logged_in_at", "user_id,login_time"),
         &["logins.csv", "no column `logged_in_at`", "tables.logins.time_column"],
     );
@@ -149,6 +176,7 @@ fn missing_time_column_names_the_key() {
 #[test]
 fn a_semicolon_separated_csv_is_recognised() {
     fails_and_keeps_the_site(
+        "a_semicolon_separated_csv_is_recognised",
         |s| {
             let text = s.read("data/logins.csv").replace(',', ";");
             s.write("data/logins.csv", &text);
@@ -160,6 +188,7 @@ fn a_semicolon_separated_csv_is_recognised() {
 #[test]
 fn chart_on_a_missing_column_names_the_report_and_column() {
     fails_and_keeps_the_site(
+        "chart_on_a_missing_column_names_the_report_and_column",
         |s| edit(s, "site.toml", "y = [\"logins\"]", "y = [\"sessions\"]"),
         &["report `monthly-logins`", "column `sessions`", "it returns: month, logins"],
     );
@@ -167,12 +196,17 @@ fn chart_on_a_missing_column_names_the_report_and_column() {
 
 #[test]
 fn empty_file_is_named() {
-    fails_and_keeps_the_site(|s| s.write("data/teams.json", ""), &["teams.json", "empty"]);
+    fails_and_keeps_the_site(
+        "empty_file_is_named",
+        |s| s.write("data/teams.json", ""),
+        &["teams.json", "empty"],
+    );
 }
 
 #[test]
 fn failing_query_names_tab_report_and_duckdb_message() {
     fails_and_keeps_the_site(
+        "failing_query_names_tab_report_and_duckdb_message",
         |s| edit(s, "site.toml", "SELECT kind, sum(amount)", "SELECT kind, sum(amount_typo)"),
         &["tab `events`", "report `events-by-kind`", "amount_typo"],
     );
@@ -181,6 +215,7 @@ fn failing_query_names_tab_report_and_duckdb_message() {
 #[test]
 fn a_column_returned_twice_is_named() {
     fails_and_keeps_the_site(
+        "a_column_returned_twice_is_named",
         |s| edit(s, "site.toml", "sum(amount) AS total", "sum(amount) AS kind"),
         &["report `events-by-kind`", "column `kind` twice"],
     );
@@ -189,6 +224,7 @@ fn a_column_returned_twice_is_named() {
 #[test]
 fn running_out_of_memory_points_at_the_config_key() {
     fails_and_keeps_the_site(
+        "running_out_of_memory_points_at_the_config_key",
         |s| {
             let config = s.read("site.toml") + "\n[duckdb]\nmemory_limit = \"20MB\"\nthreads = 1\n";
             s.write("site.toml", &config);
@@ -200,6 +236,7 @@ fn running_out_of_memory_points_at_the_config_key() {
 #[test]
 fn bad_report_id_is_named() {
     fails_and_keeps_the_site(
+        "bad_report_id_is_named",
         |s| edit(s, "site.toml", "id = \"teams\"", "id = \"Teams List\""),
         &["`Teams List`", "slug"],
     );
@@ -208,6 +245,7 @@ fn bad_report_id_is_named() {
 #[test]
 fn duplicate_report_id_is_named() {
     fails_and_keeps_the_site(
+        "duplicate_report_id_is_named",
         |s| edit(s, "site.toml", "id = \"teams\"", "id = \"ai-sources\""),
         &["duplicate report id `ai-sources`", "events"],
     );
@@ -216,6 +254,7 @@ fn duplicate_report_id_is_named() {
 #[test]
 fn duplicate_tab_id_is_named() {
     fails_and_keeps_the_site(
+        "duplicate_tab_id_is_named",
         |s| edit(s, "site.toml", "id = \"events\"", "id = \"people\""),
         &["duplicate tab id `people`"],
     );
@@ -226,6 +265,7 @@ fn usage_errors_exit_with_2() {
     let site = TestSite::new("basic");
     let stderr = site.build_err(&["--as-of", "last tuesday"], 2);
     assert!(stderr.contains("YYYY-MM-DD"), "{stderr}");
+    insta::assert_snapshot!("usage_error_bad_date", site.filter(stderr.as_bytes()));
     let out = site.tally(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -235,6 +275,7 @@ fn missing_config_is_named() {
     let site = TestSite::empty();
     let stderr = site.build_err(&[], 1);
     assert!(stderr.contains("site.toml"), "{stderr}");
+    insta::assert_snapshot!("missing_config", site.filter(stderr.as_bytes()));
 }
 
 #[test]
@@ -243,6 +284,7 @@ fn refuses_to_replace_a_folder_it_did_not_write() {
     site.write("public/precious.txt", "keep me");
     let stderr = site.build_err(&[], 1);
     assert!(stderr.contains("was not written by tally"), "{stderr}");
+    insta::assert_snapshot!("foreign_output_dir", site.filter(stderr.as_bytes()));
     assert_eq!(site.read("public/precious.txt"), "keep me");
     site.build_ok(&["--force"]);
     assert!(!site.path("public/precious.txt").exists());
@@ -253,6 +295,7 @@ fn refuses_an_output_dir_that_holds_the_data() {
     let site = TestSite::new("basic");
     let stderr = site.build_err(&["-o", "."], 1);
     assert!(stderr.contains("would replace"), "{stderr}");
+    insta::assert_snapshot!("output_dir_holds_the_data", site.filter(stderr.as_bytes()));
     assert!(site.path("data/logins.csv").is_file());
 }
 
@@ -264,6 +307,7 @@ fn check_reports_a_failing_query_without_writing() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("report `teams`") && stderr.contains("teamz"), "{stderr}");
+    insta::assert_snapshot!("check_failing_query", site.filter(stderr.as_bytes()));
     assert!(!site.path("public").exists());
 }
 
@@ -273,6 +317,7 @@ fn keep_going_builds_the_rest_and_marks_the_failure() {
     edit(&site, "site.toml", "FROM teams", "FROM teamz");
     let stderr = site.build_err(&["--keep-going"], 1);
     assert!(stderr.contains("events/teams") && stderr.contains("teamz"), "{stderr}");
+    insta::assert_snapshot!("keep_going_failure", site.filter(stderr.as_bytes()));
     // The other reports were built.
     assert_eq!(site.report_rows("events", "events-by-kind").len(), 3);
     let page = site.read("public/events/index.html");
@@ -349,6 +394,7 @@ fn a_second_build_at_once_is_refused_and_changes_nothing() {
     lock.try_lock().unwrap();
     let stderr = site.build_err(&[], 1);
     assert!(stderr.contains("another `tally build` of this site is running"), "{stderr}");
+    insta::assert_snapshot!("second_build_refused", site.filter(stderr.as_bytes()));
     assert_eq!(before, site.snapshot_tree("public"));
     drop(lock);
     site.build_ok(&[]);

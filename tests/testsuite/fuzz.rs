@@ -192,7 +192,7 @@ fn exported_text_comes_back_exactly() {
     }
 
     // CSV: every value, with a `'` before any that would start a formula.
-    let csv = CsvExporter.serialize(&meta, &table).unwrap();
+    let csv = CsvExporter::default().serialize(&meta, &table).unwrap();
     let mut reader = csv::Reader::from_reader(csv.as_slice());
     let cells: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_string()).collect();
     assert_eq!(cells.len(), values.len());

@@ -3,10 +3,14 @@
 
 mod browser;
 mod build;
+mod build_script;
 mod catalogue;
+mod data;
 mod edge_cases;
 mod errors;
+mod examples;
 mod fuzz;
+mod init;
 mod invariants;
 mod payloads;
 mod sample;

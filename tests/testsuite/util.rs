@@ -65,10 +65,46 @@ impl TestSite {
     pub fn tally_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tally"));
         cmd.args(args).current_dir(self.dir.path());
+        // The tests choose where caches go; a developer's setting must not.
+        cmd.env_remove("TALLY_CACHE_DIR");
         for (k, v) in env {
             cmd.env(k, v);
         }
         cmd.output().expect("failed to run tally")
+    }
+
+    /// Runs `tally <args>` and asserts that it succeeded; returns its stdout
+    /// and stderr, paths filtered (see [`TestSite::filter`]).
+    pub fn ok(&self, args: &[&str], env: &[(&str, &str)]) -> (String, String) {
+        let out = self.tally_env(args, env);
+        let (stdout, stderr) = (self.filter(&out.stdout), self.filter(&out.stderr));
+        assert!(out.status.success(), "tally {args:?} failed\nstdout: {stdout}\nstderr: {stderr}");
+        (stdout, stderr)
+    }
+
+    /// Runs `tally <args>`, asserts that it failed with exit code 1 and
+    /// without a panic, and returns its stderr, paths filtered.
+    pub fn fails(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        let out = self.tally_env(args, env);
+        let stderr = self.filter(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "tally {args:?}: stderr: {stderr}");
+        assert!(!stderr.contains("panicked"), "tally panicked: {stderr}");
+        stderr
+    }
+
+    /// `bytes` as text with this site's folder shown as `[SITE]` and the
+    /// repository's as `[REPO]`, so messages can be snapshot whole.
+    pub fn filter(&self, bytes: &[u8]) -> String {
+        let text = String::from_utf8_lossy(bytes);
+        let site = self.root().to_string_lossy().into_owned();
+        // Temp dirs may be reached through a link (`/tmp` on macOS).
+        let canonical =
+            self.root().canonicalize().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut text = text.replace(&site, "[SITE]");
+        if !canonical.is_empty() {
+            text = text.replace(&canonical, "[SITE]");
+        }
+        text.replace(env!("CARGO_MANIFEST_DIR"), "[REPO]")
     }
 
     /// Runs `tally build <args>` and asserts that it succeeded.
@@ -141,6 +177,11 @@ impl TestSite {
         files.sort();
         files
     }
+}
+
+/// A path inside the repository (an example site, the default site).
+pub fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
 fn copy_dir(src: &Path, dst: &Path) {

@@ -9,8 +9,10 @@
 //!
 //! Rendering runs on a few threads, each with its own QuickJS engine, and is
 //! cached by content: a job's cache key hashes its option, its size and the
-//! renderer (ECharts script, formatters, tally version), and a cached result
-//! is byte-for-byte what a fresh render gives.
+//! renderer (ECharts script, formatters, tally version, and the locked
+//! versions of every crate that draws or measures: QuickJS, resvg and its
+//! text stack, the fonts), and a cached result is byte-for-byte what a fresh
+//! render gives.
 
 mod metrics;
 mod option;
@@ -65,7 +67,7 @@ impl ChartJob {
         hash.update(self.width.to_le_bytes());
         hash.update(self.height.to_le_bytes());
         hash.update(self.option_json.as_bytes());
-        hex(&hash.finalize())
+        cache::key(hash)
     }
 }
 
@@ -305,12 +307,12 @@ fn renderer_fingerprint() -> &'static [u8] {
         hash.update(ECHARTS_JS.as_bytes());
         hash.update(CHARTS_JS.as_bytes());
         hash.update(ssr::SOURCES.concat().as_bytes());
+        // `name version` of each crate behind the renderer (from Cargo.lock,
+        // by build.rs): a `cargo update` of resvg or the fonts changes the
+        // bytes, so it must change the key.
+        hash.update(env!("TALLY_CHART_DEPS").as_bytes());
         hash.finalize().to_vec()
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

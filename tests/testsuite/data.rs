@@ -1,0 +1,264 @@
+//! Bringing your own exports: what discovery reads and skips, optional
+//! columns and tables, derived tables, the as-of warning and where caches
+//! go. Messages are snapshot whole (`snapshots/testsuite__data__*.snap`).
+
+use serde_json::json;
+
+use crate::util::TestSite;
+
+fn edit(site: &TestSite, file: &str, from: &str, to: &str) {
+    let text = site.read(file);
+    assert!(text.contains(from), "`{from}` not in {file}");
+    site.write(file, &text.replacen(from, to, 1));
+}
+
+/// The basic fixture's `events-by-kind` over its two monthly files:
+/// a 1 + 5, b 2, c 10.
+fn assert_events_by_kind_unchanged(site: &TestSite) {
+    assert_eq!(
+        site.report_rows("events", "events-by-kind"),
+        [
+            json!({"kind": "a", "total": 6}),
+            json!({"kind": "b", "total": 2}),
+            json!({"kind": "c", "total": 10})
+        ]
+    );
+}
+
+#[test]
+fn stray_files_and_nested_folders_are_skipped_with_a_warning() {
+    let site = TestSite::new("basic");
+    site.write(
+        "data/users (1).csv",
+        "user_id,email,team,created_at\nu9,x@example.com,,2026-01-01T00:00:00Z\n",
+    );
+    site.write("data/.DS_Store", "\0\0\0\x01Bud1");
+    site.write("data/events/backup/2026-01.csv", "kind,amount\na,1000\n");
+    site.write("data/events/notes.txt", "exported by hand");
+    let (_, stderr) = site.ok(&["build"], &[]);
+    insta::assert_snapshot!("stray_files_warnings", stderr);
+    // Neither the copy nor the backup was read: users.csv's u1, u2 and u3
+    // (u4 is created after the as-of date), and the two monthly files.
+    assert_events_by_kind_unchanged(&site);
+    assert_eq!(site.report_rows("people", "user-count"), [json!({"users": 3})]);
+}
+
+#[test]
+fn a_folder_mixing_csv_and_tsv_is_an_error_that_says_so() {
+    let site = TestSite::new("basic");
+    site.write("data/events/2026-03.tsv", "kind\tamount\nd\t1\n");
+    insta::assert_snapshot!("mixed_formats", site.fails(&["build"], &[]));
+}
+
+#[test]
+fn an_export_in_a_format_tally_does_not_read_is_named_with_every_accepted_extension() {
+    let site = TestSite::new("basic");
+    std::fs::rename(site.path("data/logins.csv"), site.path("data/logins.xlsx")).unwrap();
+    insta::assert_snapshot!("unknown_extension", site.fails(&["build"], &[]));
+}
+
+#[test]
+fn a_copy_with_a_stray_name_is_pointed_at_when_its_table_is_missing() {
+    let site = TestSite::new("basic");
+    std::fs::rename(site.path("data/users.csv"), site.path("data/users (1).csv")).unwrap();
+    insta::assert_snapshot!("renamed_copy", site.fails(&["build"], &[]));
+}
+
+#[test]
+fn an_empty_data_dir_says_how_to_fill_it() {
+    let site = TestSite::new("basic");
+    std::fs::remove_dir_all(site.path("data")).unwrap();
+    std::fs::create_dir(site.path("data")).unwrap();
+    insta::assert_snapshot!("empty_data_dir", site.fails(&["build"], &[]));
+}
+
+#[test]
+fn a_default_as_of_date_from_one_table_far_ahead_is_warned_about() {
+    let site = TestSite::new("basic");
+    edit(&site, "site.toml", "as_of = \"2026-03-15\"\n", "");
+    // Without an outlier: the latest stamp is u4's creation, 2026-03-20,
+    // four days after the last login; no warning.
+    let (stdout, stderr) = site.ok(&["build"], &[]);
+    assert!(stdout.contains("as of 2026-03-20"), "{stdout}");
+    assert!(!stderr.contains("as-of date"), "{stderr}");
+    // Two logins mistyped into 2099: logins alone reach 2099-01-02.
+    let logins = site.read("data/logins.csv") + "u1,2099-01-01T10:00:00Z\nu2,2099-01-02T10:00:00Z\n";
+    site.write("data/logins.csv", &logins);
+    let (stdout, stderr) = site.ok(&["build"], &[]);
+    assert!(stdout.contains("as of 2099-01-02"), "{stdout}");
+    insta::assert_snapshot!("as_of_outlier", stderr);
+    // A given as-of date is the user's choice: no warning.
+    let (_, stderr) = site.ok(&["build", "--as-of", "2026-03-15"], &[]);
+    assert!(!stderr.contains("as-of date"), "{stderr}");
+}
+
+#[test]
+fn optional_columns_absent_from_a_whole_export_load_as_null() {
+    let site = TestSite::new("basic");
+    // No `team` column in users.csv, no `source` key in any row of ai.jsonl.
+    site.write(
+        "data/users.csv",
+        "user_id,email,created_at\nu1,ann@example.com,2026-01-05T09:00:00Z\nu2,bob@example.com,2026-01-10T10:30:00Z\n",
+    );
+    site.write("data/ai.jsonl", "{\"id\": 1}\n{\"id\": 2}\n");
+    edit(&site, "site.toml", "columns = { team = \"VARCHAR\" }", "optional_columns = { team = \"VARCHAR\" }");
+    let config = site.read("site.toml")
+        + "\n[tables.ai]\ncolumns = { id = \"BIGINT\" }\noptional_columns = { source = \"VARCHAR\" }\n";
+    site.write("site.toml", &config);
+    edit(
+        &site,
+        "site.toml",
+        "sql = \"SELECT count(*) AS users FROM users\"",
+        "sql = \"SELECT count(*) AS users, count(team) AS with_team FROM users\"",
+    );
+    site.ok(&["build"], &[]);
+    // Both users load, neither with a team; both invocations count as Other.
+    assert_eq!(site.report_rows("people", "user-count"), [json!({"users": 2, "with_team": 0})]);
+    assert_eq!(site.report_rows("events", "ai-sources"), [json!({"source": "Other", "invocations": 2})]);
+    let columns = &site.json("public/api/index.json")["tabs"][1]["reports"][1]["columns"];
+    assert_eq!(columns[0], json!({"name": "source", "type": "text"}));
+}
+
+#[test]
+fn a_missing_required_column_names_the_file_and_the_column() {
+    let site = TestSite::new("basic");
+    edit(
+        &site,
+        "site.toml",
+        "columns = { team = \"VARCHAR\" }",
+        "columns = { team = \"VARCHAR\", email = \"VARCHAR\" }",
+    );
+    site.write("data/users.csv", "user_id,team,created_at\nu1,Platform,2026-01-05T09:00:00Z\n");
+    insta::assert_snapshot!("missing_required_csv_column", site.fails(&["build"], &[]));
+    // The same in JSON: a key no row carries.
+    let site = TestSite::new("basic");
+    let config =
+        site.read("site.toml") + "\n[tables.ai]\ncolumns = { id = \"BIGINT\", source = \"VARCHAR\" }\n";
+    site.write("site.toml", &config);
+    site.write("data/ai.jsonl", "{\"id\": 1}\n{\"id\": 2}\n");
+    insta::assert_snapshot!("missing_required_json_key", site.fails(&["build"], &[]));
+}
+
+#[test]
+fn a_missing_optional_table_loads_empty_and_its_reports_show_zeros() {
+    let site = TestSite::new("basic");
+    std::fs::remove_file(site.path("data/ai.jsonl")).unwrap();
+    let config = site.read("site.toml")
+        + "\n[tables.ai]\nrequired = false\ncolumns = { id = \"BIGINT\" }\noptional_columns = { source = \"VARCHAR\" }\n";
+    site.write("site.toml", &config);
+    edit(
+        &site,
+        "site.toml",
+        "SELECT kind, sum(amount) AS total FROM events GROUP BY kind ORDER BY kind",
+        "SELECT (SELECT count(*) FROM ai) AS invocations",
+    );
+    let (_, stderr) = site.ok(&["build"], &[]);
+    insta::assert_snapshot!("optional_table_missing", stderr);
+    assert_eq!(site.report_rows("events", "events-by-kind"), [json!({"invocations": 0})]);
+    assert_eq!(site.report_rows("events", "ai-sources"), Vec::<serde_json::Value>::new());
+    // Declared as required (the default), the same folder is an error.
+    edit(&site, "site.toml", "required = false\n", "");
+    insta::assert_snapshot!("required_table_missing", site.fails(&["build"], &[]));
+}
+
+/// The basic fixture with `sql` defining table `late_logins` from `logins`
+/// and a report showing it.
+fn with_derived(site: &TestSite, table: &str) {
+    let config = site
+        .read("site.toml")
+        .replace("[[tabs]]\nid = \"events\"", &format!("{table}\n[[tabs]]\nid = \"events\""));
+    site.write("site.toml", &config);
+    let report = "\n[[tabs.reports]]\nid = \"late\"\ntitle = \"Late\"\nsql = \"SELECT * FROM late_logins ORDER BY user_id, logged_in_at\"\n";
+    site.write("site.toml", &(site.read("site.toml") + report));
+}
+
+#[test]
+fn a_derived_table_is_built_from_the_cut_exports() {
+    let site = TestSite::new("basic");
+    with_derived(
+        &site,
+        "[tables.late_logins]\ntime_column = \"logged_in_at\"\ncolumns = { user_id = \"VARCHAR\", logged_in_at = \"TIMESTAMP\" }\noptional_columns = { note = \"VARCHAR\" }\nsql = \"SELECT user_id, logged_in_at FROM logins WHERE hour(logged_in_at) >= 12\"\n",
+    );
+    site.ok(&["build"], &[]);
+    // Logins at or after noon UTC up to the as-of date 2026-03-15: u2 on
+    // 3 Feb 23:30, u1 on 14 Feb 12:00 and 15 Mar 23:59:59; u2's login on
+    // 16 Mar is after the as-of date, so it was cut before the query ran.
+    // `note` is declared optional and the query has none: NULL.
+    assert_eq!(
+        site.report_rows("events", "late"),
+        [
+            json!({"user_id": "u1", "logged_in_at": "2026-02-14T12:00:00Z", "note": null}),
+            json!({"user_id": "u1", "logged_in_at": "2026-03-15T23:59:59Z", "note": null}),
+            json!({"user_id": "u2", "logged_in_at": "2026-02-03T23:30:00Z", "note": null}),
+        ]
+    );
+}
+
+#[test]
+fn derived_tables_fail_like_exports() {
+    let cases = [
+        ("derived_bad_sql", "[tables.late_logins]\nsql = \"SELECT user_id, logged_at FROM logins\"\n"),
+        (
+            "derived_missing_column",
+            "[tables.late_logins]\ncolumns = { user_id = \"VARCHAR\", logged_in_at = \"TIMESTAMP\" }\nsql = \"SELECT user_id FROM logins\"\n",
+        ),
+        (
+            "derived_cycle",
+            "[tables.late_logins]\nsql = \"SELECT * FROM early_logins\"\n[tables.early_logins]\nsql = \"SELECT * FROM late_logins\"\n",
+        ),
+        ("derived_twice", "[tables.late_logins]\nsql = \"SELECT * FROM logins\"\n[tables.teams]\nsql = \"SELECT 1 AS x\"\n"),
+        ("derived_optional", "[tables.late_logins]\nrequired = false\nsql = \"SELECT * FROM logins\"\n"),
+    ];
+    for (name, table) in cases {
+        let site = TestSite::new("basic");
+        with_derived(&site, table);
+        insta::assert_snapshot!(name, site.fails(&["build"], &[]));
+    }
+}
+
+#[test]
+fn the_cache_folder_can_move_out_of_the_config_folder() {
+    let site = TestSite::new("basic");
+    // The config's folder stays as it was: the output and the caches go
+    // elsewhere, as with a read-only mount of the config.
+    edit(&site, "site.toml", "page_rows = 2", "page_rows = 2\ncache_dir = \"../cache-from-config\"");
+    let outside = TestSite::empty();
+    let config = site.path("site.toml");
+    let before: Vec<_> = std::fs::read_dir(site.root()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    outside.ok(&["build", "-c", config.to_str().unwrap(), "-o", "public"], &[]);
+    let after: Vec<_> = std::fs::read_dir(site.root()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(before, after, "the config's folder changed");
+    let from_config = site.root().parent().unwrap().join("cache-from-config");
+    assert!(from_config.join("build.lock").is_file() && from_config.join("charts").is_dir());
+    std::fs::remove_dir_all(&from_config).unwrap();
+    // TALLY_CACHE_DIR, relative to the working directory, wins.
+    outside
+        .ok(&["build", "-c", config.to_str().unwrap(), "-o", "public"], &[("TALLY_CACHE_DIR", "env-cache")]);
+    assert!(outside.path("env-cache/build.lock").is_file() && outside.path("env-cache/pdf").is_dir());
+    assert!(!from_config.exists());
+    assert!(outside.path("public/index.html").is_file());
+}
+
+#[test]
+fn csv_downloads_carry_a_byte_order_mark_only_when_asked() {
+    let site = TestSite::new("basic");
+    site.build_ok(&[]);
+    let plain = site.bytes("public/events/events-by-kind.csv");
+    assert_eq!(&plain[..4], b"kind");
+    edit(&site, "site.toml", "page_rows = 2", "page_rows = 2\ncsv_bom = true");
+    site.build_ok(&[]);
+    let marked = site.bytes("public/events/events-by-kind.csv");
+    assert_eq!(marked[..3], [0xEF, 0xBB, 0xBF]);
+    assert_eq!(marked[3..], plain[..]);
+    // Only the CSV: the JSON is unchanged.
+    assert!(site.read("public/events/events-by-kind.json").starts_with('{'));
+}
+
+#[test]
+fn help_says_how_paths_resolve() {
+    let site = TestSite::empty();
+    let (stdout, _) = site.ok(&["build", "--help"], &[]);
+    insta::assert_snapshot!("build_help", stdout);
+    let (stdout, _) = site.ok(&["init", "--help"], &[]);
+    insta::assert_snapshot!("init_help", stdout);
+}
