@@ -11,6 +11,7 @@ pub mod config;
 pub mod data;
 pub mod date;
 pub mod export;
+pub mod mcp;
 pub mod output;
 pub mod render;
 pub mod report;

@@ -2,6 +2,7 @@
 
 pub(crate) mod cache;
 pub mod chart;
+pub mod llms;
 pub mod page;
 pub mod pdf;
 pub mod templates;

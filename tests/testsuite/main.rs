@@ -6,6 +6,7 @@ mod build;
 mod catalogue;
 mod errors;
 mod fuzz;
+mod mcp;
 mod payloads;
 mod sample;
 mod util;
