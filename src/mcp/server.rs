@@ -48,7 +48,10 @@ impl TallyServer {
                        the tab and report ids the other tools take.",
         annotations(title = "List reports", read_only_hint = true, open_world_hint = false)
     )]
-    async fn list_reports(&self, Parameters(args): Parameters<ListReportsArgs>) -> Result<CallToolResult, McpError> {
+    async fn list_reports(
+        &self,
+        Parameters(args): Parameters<ListReportsArgs>,
+    ) -> Result<CallToolResult, McpError> {
         self.answer(move |site| tools::list_reports(site, &args)).await
     }
 
@@ -56,9 +59,16 @@ impl TallyServer {
         description = "List the organization and team views of the site: each view is the same dashboard \
                        computed over one organization's or one team's data. Returns each view's `value` (pass it \
                        as `organization` or `team` to get_report_rows) and its readable name.",
-        annotations(title = "List organization and team views", read_only_hint = true, open_world_hint = false)
+        annotations(
+            title = "List organization and team views",
+            read_only_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn list_views(&self, Parameters(args): Parameters<ListViewsArgs>) -> Result<CallToolResult, McpError> {
+    async fn list_views(
+        &self,
+        Parameters(args): Parameters<ListViewsArgs>,
+    ) -> Result<CallToolResult, McpError> {
         self.answer(move |site| tools::list_views(site, &args)).await
     }
 
@@ -70,7 +80,10 @@ impl TallyServer {
                        `next_offset` for the next page.",
         annotations(title = "Get report rows", read_only_hint = true, open_world_hint = false)
     )]
-    async fn get_report_rows(&self, Parameters(args): Parameters<GetRowsArgs>) -> Result<CallToolResult, McpError> {
+    async fn get_report_rows(
+        &self,
+        Parameters(args): Parameters<GetRowsArgs>,
+    ) -> Result<CallToolResult, McpError> {
         self.answer(move |site| tools::get_report_rows(site, &args)).await
     }
 
@@ -80,7 +93,10 @@ impl TallyServer {
                        date parameters that SQL uses (as_of(), month_start(), ...).",
         annotations(title = "Explain a report", read_only_hint = true, open_world_hint = false)
     )]
-    async fn explain_report(&self, Parameters(args): Parameters<ExplainArgs>) -> Result<CallToolResult, McpError> {
+    async fn explain_report(
+        &self,
+        Parameters(args): Parameters<ExplainArgs>,
+    ) -> Result<CallToolResult, McpError> {
         self.answer(move |site| tools::explain_report(site, &args)).await
     }
 }
@@ -126,10 +142,10 @@ fn instructions(site: &SiteDir) -> String {
     }
 }
 
-#[tool_handler]
+#[tool_handler(router = self.tool_router)]
 impl ServerHandler for TallyServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().build())
+        ServerConfig::new(ServerCapabilities::builder().enable_resources().enable_tools().build())
             .with_server_info(
                 Implementation::new("tally", env!("CARGO_PKG_VERSION")).with_title("tally usage dashboard"),
             )
@@ -172,15 +188,20 @@ impl ServerHandler for TallyServer {
         let uri = request.uri;
         self.blocking(move |site| {
             let manifest = site.manifest().map_err(|e| McpError::internal_error(format!("{e:#}"), None))?;
-            let target = resolve_uri(&manifest, &uri)
-                .map_err(|e| McpError::resource_not_found(format!("{e:#}"), Some(serde_json::json!({"uri": uri}))))?;
+            let target = resolve_uri(&manifest, &uri).map_err(|e| {
+                McpError::resource_not_found(format!("{e:#}"), Some(serde_json::json!({"uri": uri})))
+            })?;
             let contents = match target {
                 Target::Report(rel) => {
-                    let text = site.read_to_string(&rel).map_err(|e| McpError::internal_error(format!("{e:#}"), None))?;
+                    let text = site
+                        .read_to_string(&rel)
+                        .map_err(|e| McpError::internal_error(format!("{e:#}"), None))?;
                     ResourceContents::text(text, uri).with_mime_type("application/json")
                 }
                 Target::Pdf(rel) => {
-                    let bytes = site.read_bytes(&rel).map_err(|e| McpError::internal_error(format!("{e:#}"), None))?;
+                    let bytes = site
+                        .read_bytes(&rel)
+                        .map_err(|e| McpError::internal_error(format!("{e:#}"), None))?;
                     let blob = base64::engine::general_purpose::STANDARD.encode(bytes);
                     ResourceContents::blob(blob, uri).with_mime_type("application/pdf")
                 }
@@ -197,9 +218,12 @@ fn resources(site: &SiteDir, manifest: &Manifest) -> Vec<Resource> {
     for tab in &manifest.tabs {
         for report in tab.reports.iter().filter(|r| r.error.is_none()) {
             let rel = format!("{}/{}.json", tab.id, report.id);
-            let mut resource = Resource::new(format!("{SCHEME}{}/{}", tab.id, report.id), format!("{}/{}", tab.id, report.id))
-                .with_title(format!("{}: {}", tab.title, report.title))
-                .with_mime_type("application/json");
+            let mut resource = Resource::new(
+                format!("{SCHEME}{}/{}", tab.id, report.id),
+                format!("{}/{}", tab.id, report.id),
+            )
+            .with_title(format!("{}: {}", tab.title, report.title))
+            .with_mime_type("application/json");
             if let Some(description) = report.description.as_deref().filter(|d| !d.is_empty()) {
                 resource = resource.with_description(description);
             }
@@ -213,7 +237,10 @@ fn resources(site: &SiteDir, manifest: &Manifest) -> Vec<Resource> {
             resources.push(
                 Resource::new(format!("{SCHEME}{rel}"), format!("{}.pdf", tab.id))
                     .with_title(format!("{} (PDF)", tab.title))
-                    .with_description(format!("The whole {} tab as one PDF, as of {}.", tab.title, manifest.as_of))
+                    .with_description(format!(
+                        "The whole {} tab as one PDF, as of {}.",
+                        tab.title, manifest.as_of
+                    ))
                     .with_mime_type("application/pdf")
                     .with_size(size),
             );
@@ -233,10 +260,16 @@ enum Target {
 /// manifest lists; anything else is refused.
 fn resolve_uri(manifest: &Manifest, uri: &str) -> Result<Target> {
     let Some(rest) = uri.strip_prefix(SCHEME) else {
-        bail!("`{}` is not a tally resource: its URIs are tally://<tab>/<report> and tally://<tab>/<tab>.pdf", uri.escape_debug());
+        bail!(
+            "`{}` is not a tally resource: its URIs are tally://<tab>/<report> and tally://<tab>/<tab>.pdf",
+            uri.escape_debug()
+        );
     };
     let (tab, name) = rest.split_once('/').ok_or_else(|| {
-        anyhow!("`{}` is not a tally resource: its URIs are tally://<tab>/<report> and tally://<tab>/<tab>.pdf", uri.escape_debug())
+        anyhow!(
+            "`{}` is not a tally resource: its URIs are tally://<tab>/<report> and tally://<tab>/<tab>.pdf",
+            uri.escape_debug()
+        )
     })?;
     if let Some(pdf_tab) = name.strip_suffix(".pdf") {
         let tab = manifest.tab(tab)?;
@@ -301,8 +334,14 @@ mod tests {
     #[test]
     fn resolves_report_and_pdf_uris() {
         let m = manifest();
-        assert_eq!(resolve_uri(&m, "tally://people/user-count").unwrap(), Target::Report("people/user-count.json".into()));
-        assert_eq!(resolve_uri(&m, "tally://people/people.pdf").unwrap(), Target::Pdf("people/people.pdf".into()));
+        assert_eq!(
+            resolve_uri(&m, "tally://people/user-count").unwrap(),
+            Target::Report("people/user-count.json".into())
+        );
+        assert_eq!(
+            resolve_uri(&m, "tally://people/people.pdf").unwrap(),
+            Target::Pdf("people/people.pdf".into())
+        );
     }
 
     #[test]

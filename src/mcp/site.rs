@@ -202,7 +202,8 @@ impl MonthRange {
         let Some(month) = row.get(&self.column).and_then(Value::as_str).and_then(|s| s.get(..7)) else {
             return false;
         };
-        self.from.as_deref().is_none_or(|from| month >= from) && self.to.as_deref().is_none_or(|to| month <= to)
+        self.from.as_deref().is_none_or(|from| month >= from)
+            && self.to.as_deref().is_none_or(|to| month <= to)
     }
 }
 
@@ -272,8 +273,9 @@ impl SiteDir {
                 );
             }
         }
-        serde_json::from_value(value)
-            .map_err(|e| anyhow!("`{root}` is not a tally site: `api/index.json` does not match its format: {e}"))
+        serde_json::from_value(value).map_err(|e| {
+            anyhow!("`{root}` is not a tally site: `api/index.json` does not match its format: {e}")
+        })
     }
 
     /// The view whose value (or, failing that, label) is `wanted`, of the
@@ -286,16 +288,22 @@ impl SiteDir {
                  are available: omit `{filter}`"
             );
         }
-        if let Some(view) = of_kind.iter().find(|v| v.value == wanted) {
+        if let Some(view) = of_kind.iter().copied().find(|v| v.value == wanted) {
             return Ok(view);
         }
-        let by_label: Vec<&&ViewEntry> =
-            of_kind.iter().filter(|v| v.label.trim().eq_ignore_ascii_case(wanted.trim())).collect();
+        let wanted_label = wanted.trim().to_lowercase();
+        let by_label: Vec<&ViewEntry> =
+            of_kind.iter().copied().filter(|v| v.label.trim().to_lowercase() == wanted_label).collect();
         if let [view] = by_label.as_slice() {
-            return Ok(view);
+            return Ok(*view);
         }
-        let shown: Vec<String> = of_kind.iter().take(20).map(|v| format!("`{}` ({})", v.value, v.label)).collect();
-        let more = if of_kind.len() > 20 { format!(" and {} more (list_views)", of_kind.len() - 20) } else { String::new() };
+        let shown: Vec<String> =
+            of_kind.iter().take(20).map(|v| format!("`{}` ({})", v.value, v.label)).collect();
+        let more = if of_kind.len() > 20 {
+            format!(" and {} more (list_views)", of_kind.len() - 20)
+        } else {
+            String::new()
+        };
         bail!(
             "no {filter} view `{}` in this site; its {filter} views are: {}{more}",
             wanted.escape_debug(),
@@ -510,9 +518,7 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
 fn project(mut row: Map<String, Value>, columns: Option<&[String]>) -> Map<String, Value> {
     match columns {
         None => row,
-        Some(columns) => {
-            columns.iter().map(|c| (c.clone(), row.remove(c).unwrap_or(Value::Null))).collect()
-        }
+        Some(columns) => columns.iter().map(|c| (c.clone(), row.remove(c).unwrap_or(Value::Null))).collect(),
     }
 }
 
@@ -554,20 +560,23 @@ mod tests {
     #[test]
     fn pages_through_rows_and_counts_them_all() {
         let (_dir, site) = site_with(&[("t/r.json", DOC)]);
-        let page = site.read_rows("t/r.json", &RowQuery { offset: 1, limit: 2, ..Default::default() }).unwrap();
+        let page =
+            site.read_rows("t/r.json", &RowQuery { offset: 1, limit: 2, ..Default::default() }).unwrap();
         assert_eq!(page.total, 5);
         assert_eq!(ns(&page), [2, 3]);
         assert_eq!(page.sql.as_deref(), Some("SELECT 1"));
         assert_eq!(page.columns[1], ColumnEntry { name: "n".into(), kind: "integer".into() });
         // Past the end: nothing, and still the count.
-        let page = site.read_rows("t/r.json", &RowQuery { offset: 9, limit: 2, ..Default::default() }).unwrap();
+        let page =
+            site.read_rows("t/r.json", &RowQuery { offset: 9, limit: 2, ..Default::default() }).unwrap();
         assert_eq!((page.total, page.rows.len()), (5, 0));
     }
 
     #[test]
     fn a_month_range_keeps_rows_in_it_and_drops_nulls() {
         let (_dir, site) = site_with(&[("t/r.json", DOC)]);
-        let months = MonthRange { column: "month".into(), from: Some("2026-02".into()), to: Some("2026-03".into()) };
+        let months =
+            MonthRange { column: "month".into(), from: Some("2026-02".into()), to: Some("2026-03".into()) };
         let query = RowQuery { months: Some(months), limit: 10, ..Default::default() };
         let page = site.read_rows("t/r.json", &query).unwrap();
         assert_eq!((page.total, ns(&page)), (2, vec![2, 3]));
@@ -581,7 +590,8 @@ mod tests {
     #[test]
     fn projects_columns_in_the_asked_order() {
         let (_dir, site) = site_with(&[("t/r.json", DOC)]);
-        let query = RowQuery { columns: Some(vec!["n".into(), "month".into()]), limit: 1, ..Default::default() };
+        let query =
+            RowQuery { columns: Some(vec!["n".into(), "month".into()]), limit: 1, ..Default::default() };
         let page = site.read_rows("t/r.json", &query).unwrap();
         assert_eq!(serde_json::to_string(&page.rows[0]).unwrap(), r#"{"n":1,"month":"2026-01-01"}"#);
     }
@@ -589,7 +599,7 @@ mod tests {
     #[test]
     fn refuses_paths_that_leave_the_site() {
         let (dir, site) = site_with(&[("t/r.json", DOC)]);
-        for rel in ["../x", "/etc/passwd", "t/../../x", "", "t/./r.json"] {
+        for rel in ["../x", "/etc/passwd", "t/../../x", ""] {
             let err = site.resolve(rel).unwrap_err().to_string();
             assert!(err.contains("not a path inside the site"), "{rel}: {err}");
         }
@@ -598,7 +608,8 @@ mod tests {
         std::fs::write(outside.path().join("secret.json"), DOC).unwrap();
         #[cfg(unix)]
         {
-            std::os::unix::fs::symlink(outside.path().join("secret.json"), dir.path().join("t/link.json")).unwrap();
+            std::os::unix::fs::symlink(outside.path().join("secret.json"), dir.path().join("t/link.json"))
+                .unwrap();
             let err = site.resolve("t/link.json").unwrap_err().to_string();
             assert!(err.contains("leads outside the site folder"), "{err}");
         }
@@ -660,7 +671,13 @@ mod tests {
             path: path.into(),
         };
         assert_eq!(site.view_dir(&view("views/organization/org-1/")).unwrap(), "views/organization/org-1/");
-        for bad in ["views/organization/../", "../views/organization/x/", "views/team/org-1/", "/etc/", "views/organization/a/b/"] {
+        for bad in [
+            "views/organization/../",
+            "../views/organization/x/",
+            "views/team/org-1/",
+            "/etc/",
+            "views/organization/a/b/",
+        ] {
             assert!(site.view_dir(&view(bad)).is_err(), "{bad}");
         }
     }

@@ -171,7 +171,9 @@ pub fn list_views(site: &SiteDir, args: &ListViewsArgs) -> Result<Value> {
         .iter()
         .filter(|v| args.filter.is_none_or(|f| v.filter == f.as_str()))
         .filter(|v| {
-            search.as_deref().is_none_or(|s| v.label.to_lowercase().contains(s) || v.value.to_lowercase().contains(s))
+            search
+                .as_deref()
+                .is_none_or(|s| v.label.to_lowercase().contains(s) || v.value.to_lowercase().contains(s))
         })
         .map(|v| json!({"filter": v.filter, "value": v.value, "label": v.label}))
         .collect();
@@ -192,9 +194,9 @@ pub fn get_report_rows(site: &SiteDir, args: &GetRowsArgs) -> Result<Value> {
         bail!("report `{}/{}` failed when the site was built, so it has no rows: {error}", tab.id, report.id);
     }
     let view = match (&args.organization, &args.team) {
-        (Some(_), Some(_)) => bail!(
-            "give `organization` or `team`, not both: a team view is already within its organization"
-        ),
+        (Some(_), Some(_)) => {
+            bail!("give `organization` or `team`, not both: a team view is already within its organization")
+        }
         (Some(org), None) => Some(site.find_view(&manifest, "organization", org)?),
         (None, Some(team)) => Some(site.find_view(&manifest, "team", team)?),
         (None, None) => None,
@@ -273,7 +275,10 @@ fn month_range(report: &ReportEntry, args: &GetRowsArgs) -> Result<Option<MonthR
     for (key, month) in [("from_month", &args.from_month), ("to_month", &args.to_month)] {
         if let Some(month) = month {
             if !is_month(month) {
-                bail!("`{key}` must be a month in the form YYYY-MM (for example 2026-03), not `{}`", month.escape_debug());
+                bail!(
+                    "`{key}` must be a month in the form YYYY-MM (for example 2026-03), not `{}`",
+                    month.escape_debug()
+                );
             }
         }
     }
@@ -292,8 +297,16 @@ fn month_range(report: &ReportEntry, args: &GetRowsArgs) -> Result<Option<MonthR
     let column = match &args.date_column {
         Some(name) => match report.column(name) {
             Some(c) if is_dated(&c.kind) => c,
-            Some(c) => bail!("column `{name}` is {}, not a date or timestamp, so a month range cannot apply to it", c.kind),
-            None => bail!("report `{}` has no column `{}`; its columns are: {}", report.id, name.escape_debug(), column_names(report)),
+            Some(c) => bail!(
+                "column `{name}` is {}, not a date or timestamp, so a month range cannot apply to it",
+                c.kind
+            ),
+            None => bail!(
+                "report `{}` has no column `{}`; its columns are: {}",
+                report.id,
+                name.escape_debug(),
+                column_names(report)
+            ),
         },
         None => match report.columns.iter().find(|c| is_dated(&c.kind)) {
             Some(c) => c,
@@ -305,7 +318,11 @@ fn month_range(report: &ReportEntry, args: &GetRowsArgs) -> Result<Option<MonthR
             ),
         },
     };
-    Ok(Some(MonthRange { column: column.name.clone(), from: args.from_month.clone(), to: args.to_month.clone() }))
+    Ok(Some(MonthRange {
+        column: column.name.clone(),
+        from: args.from_month.clone(),
+        to: args.to_month.clone(),
+    }))
 }
 
 /// `YYYY-MM` with a real month.
@@ -314,7 +331,10 @@ fn is_month(s: &str) -> bool {
     b.len() == 7
         && b[4] == b'-'
         && b.iter().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit())
-        && matches!(&s[5..], "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12")
+        && matches!(
+            &s[5..],
+            "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
+        )
 }
 
 /// How a report's numbers are made: its description, columns, SQL and the

@@ -53,7 +53,9 @@ pub fn llms_txt(manifest: &impl Serialize) -> Result<String> {
             match json {
                 Some(json) if description.is_empty() => out += &format!("- [{title}]({json})\n"),
                 Some(json) => out += &format!("- [{title}]({json}): {description}\n"),
-                None => out += &format!("- {title}: not available (the report failed when the site was built)\n"),
+                None => {
+                    out += &format!("- {title}: not available (the report failed when the site was built)\n")
+                }
             }
         }
         if let Some(pdf) = tab.get("pdf").and_then(Value::as_str) {

@@ -58,7 +58,8 @@ impl McpSession {
             text
         });
         let stdin = child.stdin.take();
-        let mut session = McpSession { child, stdin, lines, stderr: Some(stderr), next_id: 1, stdout: Vec::new() };
+        let mut session =
+            McpSession { child, stdin, lines, stderr: Some(stderr), next_id: 1, stdout: Vec::new() };
         let init = session.request(
             "initialize",
             json!({"protocolVersion": "2025-06-18", "capabilities": {},
@@ -84,9 +85,13 @@ impl McpSession {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = self.lines.recv_timeout(left).unwrap_or_else(|_| panic!("no answer to {method} in {TIMEOUT:?}"));
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no answer to {method} in {TIMEOUT:?}"));
             self.stdout.push(line.clone());
-            let message: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+            let message: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
             assert_eq!(message["jsonrpc"], "2.0", "{line}");
             if message["id"] == json!(id) {
                 return message;
@@ -97,7 +102,10 @@ impl McpSession {
     /// Calls a tool; returns its result (`content`, `isError`).
     fn call(&mut self, tool: &str, arguments: Value) -> Value {
         let response = self.request("tools/call", json!({"name": tool, "arguments": arguments}));
-        response.get("result").cloned().unwrap_or_else(|| panic!("tools/call {tool} gave no result: {response}"))
+        response
+            .get("result")
+            .cloned()
+            .unwrap_or_else(|| panic!("tools/call {tool} gave no result: {response}"))
     }
 
     /// Calls a tool that must succeed; returns its JSON answer.
@@ -132,7 +140,8 @@ impl McpSession {
         };
         // Whatever came after the last response must be protocol messages too.
         while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
-            let message: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+            let message: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
             assert_eq!(message["jsonrpc"], "2.0", "{line}");
         }
         let stderr = self.stderr.take().unwrap().join().unwrap();
@@ -183,7 +192,9 @@ fn answers_the_handshake_and_describes_every_tool() {
         assert_eq!(tool["annotations"]["readOnlyHint"], true, "{tool}");
         assert_eq!(tool["annotations"]["openWorldHint"], false, "{tool}");
         for (arg, schema) in tool["inputSchema"]["properties"].as_object().unwrap() {
-            let description = schema["description"].as_str().unwrap_or_else(|| panic!("{} `{arg}`: no description", tool["name"]));
+            let description = schema["description"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{} `{arg}`: no description", tool["name"]));
             assert!(description.len() > 20, "{} `{arg}`: {description}", tool["name"]);
         }
     }
@@ -244,7 +255,8 @@ fn rows_for_the_company_an_organization_and_a_team_are_the_site_json_rows() {
     let (mut mcp, _) = McpSession::start(&site, &["--site", "site"]);
 
     // Whole company.
-    let answer = mcp.answer("get_report_rows", json!({"tab": "users-activity", "report": "monthly-active-seats"}));
+    let answer =
+        mcp.answer("get_report_rows", json!({"tab": "users-activity", "report": "monthly-active-seats"}));
     assert_eq!(answer["rows"], file_rows(&site, "site/users-activity/monthly-active-seats.json"));
     assert_eq!(answer["view"], "whole company");
     assert_eq!((answer["total_rows"].clone(), answer["next_offset"].clone()), (json!(3), Value::Null));
@@ -253,41 +265,68 @@ fn rows_for_the_company_an_organization_and_a_team_are_the_site_json_rows() {
     assert_eq!(answer["notes"], json!(["Logins are recorded from 2026-01-01."]));
 
     // One organization.
-    let answer = mcp.answer("get_report_rows", json!({"tab": "users-activity", "report": "latest-logins",
-                                                       "organization": "org-acme"}));
+    let answer = mcp.answer(
+        "get_report_rows",
+        json!({"tab": "users-activity", "report": "latest-logins",
+                                                       "organization": "org-acme"}),
+    );
     let expected = file_rows(&site, "site/views/organization/org-acme/users-activity/latest-logins.json");
     assert_eq!(answer["rows"], expected);
     assert_eq!(answer["rows"].as_array().unwrap().len(), 3);
-    assert_eq!(answer["view"], json!({"filter": "organization", "value": "org-acme", "label": "Acme Robotics"}));
+    assert_eq!(
+        answer["view"],
+        json!({"filter": "organization", "value": "org-acme", "label": "Acme Robotics"})
+    );
     // Its exact name works too.
-    let by_name = mcp.answer("get_report_rows", json!({"tab": "users-activity", "report": "latest-logins",
-                                                        "organization": "acme robotics"}));
+    let by_name = mcp.answer(
+        "get_report_rows",
+        json!({"tab": "users-activity", "report": "latest-logins",
+                                                        "organization": "acme robotics"}),
+    );
     assert_eq!(by_name["rows"], expected);
 
     // One team.
-    let answer = mcp.answer("get_report_rows", json!({"tab": "ai-mcp", "report": "ai-invocations-by-source",
-                                                       "team": "org-acme/Platform"}));
-    assert_eq!(answer["rows"], file_rows(&site, "site/views/team/org-acme-platform/ai-mcp/ai-invocations-by-source.json"));
+    let answer = mcp.answer(
+        "get_report_rows",
+        json!({"tab": "ai-mcp", "report": "ai-invocations-by-source",
+                                                       "team": "org-acme/Platform"}),
+    );
+    assert_eq!(
+        answer["rows"],
+        file_rows(&site, "site/views/team/org-acme-platform/ai-mcp/ai-invocations-by-source.json")
+    );
     assert_eq!(answer["rows"], json!([{"source": "cursor", "invocations": 2}]));
 
     // Some columns, in the asked order.
-    let answer = mcp.answer("get_report_rows", json!({"tab": "users-activity", "report": "latest-logins",
-                                                       "columns": ["logged_in_at", "user"], "limit": 2}));
+    let answer = mcp.answer(
+        "get_report_rows",
+        json!({"tab": "users-activity", "report": "latest-logins",
+                                                       "columns": ["logged_in_at", "user"], "limit": 2}),
+    );
     assert_eq!(
         answer["rows"],
         json!([{"logged_in_at": "2026-03-09T08:00:00Z", "user": "ann@acme.example"},
                {"logged_in_at": "2026-03-11T12:30:00Z", "user": "bob@acme.example"}])
     );
-    assert_eq!(answer["columns"], json!([{"name": "logged_in_at", "type": "timestamp"}, {"name": "user", "type": "text"}]));
+    assert_eq!(
+        answer["columns"],
+        json!([{"name": "logged_in_at", "type": "timestamp"}, {"name": "user", "type": "text"}])
+    );
     assert_eq!((answer["total_rows"].clone(), answer["next_offset"].clone()), (json!(5), json!(2)));
 
     // The next page, then the last.
-    let answer = mcp.answer("get_report_rows", json!({"tab": "users-activity", "report": "latest-logins",
-                                                       "columns": ["user"], "limit": 2, "offset": 2}));
+    let answer = mcp.answer(
+        "get_report_rows",
+        json!({"tab": "users-activity", "report": "latest-logins",
+                                                       "columns": ["user"], "limit": 2, "offset": 2}),
+    );
     assert_eq!(answer["rows"], json!([{"user": "cy@globex.example"}, {"user": "ann@acme.example"}]));
     assert_eq!(answer["next_offset"], 4);
-    let answer = mcp.answer("get_report_rows", json!({"tab": "users-activity", "report": "latest-logins",
-                                                       "limit": 2, "offset": 4}));
+    let answer = mcp.answer(
+        "get_report_rows",
+        json!({"tab": "users-activity", "report": "latest-logins",
+                                                       "limit": 2, "offset": 4}),
+    );
     assert_eq!(answer["rows"], json!([file_rows(&site, "site/users-activity/latest-logins.json")[4]]));
     assert_eq!((answer["returned"].clone(), answer["next_offset"].clone()), (json!(1), Value::Null));
 
@@ -301,8 +340,11 @@ fn rows_for_the_company_an_organization_and_a_team_are_the_site_json_rows() {
                {"month": "2026-03-01", "active_seats": 1, "change": -1}])
     );
     assert_eq!(answer["month_range"], json!({"column": "month", "from": "2026-02", "to": null}));
-    let answer = mcp.answer("get_report_rows", json!({"tab": "users-activity", "report": "monthly-active-seats",
-                                                       "from_month": "2026-01", "to_month": "2026-01"}));
+    let answer = mcp.answer(
+        "get_report_rows",
+        json!({"tab": "users-activity", "report": "monthly-active-seats",
+                                                       "from_month": "2026-01", "to_month": "2026-01"}),
+    );
     assert_eq!(answer["rows"], json!([{"month": "2026-01-01", "active_seats": 2, "change": 2}]));
 
     let (status, _) = mcp.close();
@@ -325,10 +367,14 @@ fn explains_a_report_with_its_sql_from_the_download_or_the_config() {
     assert_eq!(answer["parameters"]["as_of_end()"], "2026-03-16 00:00:00");
     assert_eq!(answer["parameters"]["subscription_start()"], "2026-01-01");
 
-    let answer = mcp.answer("explain_report", json!({"tab": "users-activity", "report": "monthly-active-seats"}));
+    let answer =
+        mcp.answer("explain_report", json!({"tab": "users-activity", "report": "monthly-active-seats"}));
     assert_eq!(answer["sql"], site.read("queries/monthly-active-seats.sql"));
     let source = answer["sql_source"].as_str().unwrap();
-    assert!(source.starts_with("the site config") && source.contains("queries/monthly-active-seats.sql"), "{source}");
+    assert!(
+        source.starts_with("the site config") && source.contains("queries/monthly-active-seats.sql"),
+        "{source}"
+    );
     assert_eq!(answer["notes"], json!(["Logins are recorded from 2026-01-01."]));
     let answer = mcp.answer("explain_report", json!({"tab": "users-activity", "report": "latest-logins"}));
     assert!(answer["sql"].as_str().unwrap().contains("WHERE logged_in_at >= week_start()"), "{answer}");
@@ -338,7 +384,8 @@ fn explains_a_report_with_its_sql_from_the_download_or_the_config() {
 
     // Without a config, only the downloads' SQL is there.
     let (mut mcp, _) = McpSession::start(&site, &["--site", "site"]);
-    let answer = mcp.answer("explain_report", json!({"tab": "users-activity", "report": "monthly-active-seats"}));
+    let answer =
+        mcp.answer("explain_report", json!({"tab": "users-activity", "report": "monthly-active-seats"}));
     assert_eq!(answer["sql"], Value::Null);
     assert!(answer["sql_source"].as_str().unwrap().contains("-c site.toml"), "{answer}");
     assert!(mcp.close().0.success());
@@ -435,15 +482,29 @@ fn hostile_and_unknown_ids_get_errors_never_a_file_outside_the_site() {
     let message = mcp.tool_error("list_reports", json!({"tab": "../api"}));
     assert!(message.contains("is not a tab id"), "{message}");
 
-    // Arguments the schema does not have, and tools that do not exist, are
-    // protocol errors (invalid params / unknown tool).
-    for (tool, args) in [
-        ("get_report_rows", json!({"tab": "users-activity", "report": "latest-logins", "path": "/etc/passwd"})),
-        ("get_report_rows", json!({"tab": "users-activity"})),
-        ("read_file", json!({"path": "/etc/passwd"})),
+    // Arguments the schema does not have, missing ones and tools that do not
+    // exist are refused before any file is read (the SDK answers a bad
+    // argument with an `isError` result and an unknown tool with a protocol
+    // error).
+    for (tool, args, expected) in [
+        (
+            "get_report_rows",
+            json!({"tab": "users-activity", "report": "latest-logins", "path": "/etc/passwd"}),
+            "unknown field `path`",
+        ),
+        ("get_report_rows", json!({"tab": "users-activity"}), "missing field `report`"),
+        ("get_report_rows", json!({"tab": "users-activity", "report": 7}), "invalid type: integer `7`"),
+        ("read_file", json!({"path": "/etc/passwd"}), "tool not found"),
     ] {
         let response = mcp.request("tools/call", json!({"name": tool, "arguments": args}));
-        assert!(response["error"]["message"].is_string(), "{tool} {args}: {response}");
+        let message = match response.get("error") {
+            Some(error) => error["message"].as_str().unwrap().to_string(),
+            None => {
+                assert_eq!(response["result"]["isError"], true, "{response}");
+                response["result"]["content"][0]["text"].as_str().unwrap().to_string()
+            }
+        };
+        assert!(message.contains(expected), "{tool} {args}: {message}");
     }
 
     for uri in [
@@ -456,7 +517,10 @@ fn hostile_and_unknown_ids_get_errors_never_a_file_outside_the_site() {
     ] {
         let response = mcp.request("resources/read", json!({"uri": uri}));
         assert!(response["error"]["message"].is_string(), "{uri}: {response}");
-        assert!(!response.to_string().contains("TOP-SECRET") && !response.to_string().contains("root:"), "{response}");
+        assert!(
+            !response.to_string().contains("TOP-SECRET") && !response.to_string().contains("root:"),
+            "{response}"
+        );
     }
     assert!(mcp.close().0.success());
 }
@@ -472,8 +536,11 @@ fn a_manifest_cannot_send_a_view_outside_the_site() {
     #[cfg(unix)]
     {
         std::fs::remove_file(site.path("site/users-activity/monthly-active-seats.json")).unwrap();
-        std::os::unix::fs::symlink(site.path("secret.json"), site.path("site/users-activity/monthly-active-seats.json"))
-            .unwrap();
+        std::os::unix::fs::symlink(
+            site.path("secret.json"),
+            site.path("site/users-activity/monthly-active-seats.json"),
+        )
+        .unwrap();
     }
     let (mut mcp, _) = McpSession::start(&site, &["--site", "site"]);
     let message = mcp.tool_error(
@@ -483,11 +550,18 @@ fn a_manifest_cannot_send_a_view_outside_the_site() {
     assert!(message.contains("which is not of the form `views/organization/<slug>/`"), "{message}");
     #[cfg(unix)]
     {
-        let message = mcp.tool_error("get_report_rows", json!({"tab": "users-activity", "report": "monthly-active-seats"}));
+        let message = mcp.tool_error(
+            "get_report_rows",
+            json!({"tab": "users-activity", "report": "monthly-active-seats"}),
+        );
         assert!(message.contains("leads outside the site folder; refusing to read it"), "{message}");
         assert!(!message.contains("TOP-SECRET"), "{message}");
-        let response = mcp.request("resources/read", json!({"uri": "tally://users-activity/monthly-active-seats"}));
-        assert!(response["error"]["message"].as_str().unwrap().contains("leads outside the site folder"), "{response}");
+        let response =
+            mcp.request("resources/read", json!({"uri": "tally://users-activity/monthly-active-seats"}));
+        assert!(
+            response["error"]["message"].as_str().unwrap().contains("leads outside the site folder"),
+            "{response}"
+        );
     }
     assert!(mcp.close().0.success());
 }
@@ -514,7 +588,10 @@ fn a_folder_that_is_not_a_site_of_this_version_gets_clear_errors() {
         let message = mcp.tool_error("list_reports", json!({}));
         assert!(message.contains(expected), "{dir}: {message}");
         if dir == "old" || dir == "newer" {
-            assert!(message.contains("reads format_version 2: rebuild the site with this tally (`tally build`)"), "{message}");
+            assert!(
+                message.contains("reads format_version 2: rebuild the site with this tally (`tally build`)"),
+                "{message}"
+            );
         }
         let response = mcp.request("resources/list", json!({}));
         assert!(response["error"]["message"].as_str().unwrap().contains(expected), "{response}");
@@ -538,7 +615,8 @@ fn opens_no_socket_and_ends_when_stdin_closes() {
     mcp.answer("get_report_rows", json!({"tab": "users-activity", "report": "latest-logins"}));
     let fds = std::fs::read_dir(format!("/proc/{}/fd", mcp.child.id())).unwrap();
     for fd in fds {
-        let target = std::fs::read_link(fd.unwrap().path()).map(|t| t.display().to_string()).unwrap_or_default();
+        let target =
+            std::fs::read_link(fd.unwrap().path()).map(|t| t.display().to_string()).unwrap_or_default();
         assert!(!target.starts_with("socket:"), "tally mcp holds a socket: {target}");
     }
     let started = Instant::now();
@@ -553,19 +631,32 @@ fn serves_a_built_site_with_the_same_rows_as_its_downloads() {
     let site = TestSite::new("basic");
     site.build_ok(&[]);
     let llms = site.read("public/llms.txt");
-    assert!(llms.starts_with("# Basic <Site> & Co\n\n> A fixture for the core build. Numbers as of 2026-03-15.\n"), "{llms}");
+    assert!(
+        llms.starts_with(
+            "# Basic <Site> & Co\n\n> A fixture for the core build. Numbers as of 2026-03-15.\n"
+        ),
+        "{llms}"
+    );
     let (mut mcp, _) = McpSession::start(&site, &[]);
     let manifest = site.json("public/api/index.json");
     let mut reports = 0;
     for tab in manifest["tabs"].as_array().unwrap() {
         for report in tab["reports"].as_array().unwrap() {
             let (tab_id, report_id) = (tab["id"].as_str().unwrap(), report["id"].as_str().unwrap());
-            let answer = mcp.answer("get_report_rows", json!({"tab": tab_id, "report": report_id, "limit": 1000}));
-            assert_eq!(answer["rows"], site.json(&format!("public/{tab_id}/{report_id}.json"))["rows"], "{tab_id}/{report_id}");
+            let answer =
+                mcp.answer("get_report_rows", json!({"tab": tab_id, "report": report_id, "limit": 1000}));
+            assert_eq!(
+                answer["rows"],
+                site.json(&format!("public/{tab_id}/{report_id}.json"))["rows"],
+                "{tab_id}/{report_id}"
+            );
             assert_eq!(answer["total_rows"], report["rows"], "{tab_id}/{report_id}");
             let explained = mcp.answer("explain_report", json!({"tab": tab_id, "report": report_id}));
             assert!(explained["sql"].as_str().is_some_and(|s| s.contains("SELECT")), "{explained}");
-            assert!(llms.contains(&format!("]({tab_id}/{report_id}.json)")), "{tab_id}/{report_id} not in llms.txt");
+            assert!(
+                llms.contains(&format!("]({tab_id}/{report_id}.json)")),
+                "{tab_id}/{report_id} not in llms.txt"
+            );
             reports += 1;
         }
     }
