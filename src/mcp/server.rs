@@ -137,7 +137,11 @@ fn instructions(site: &SiteDir) -> String {
                  (whole company, or one organization or team from list_views); explain_report tells how a \
                  number is made.";
     match site.manifest() {
-        Ok(m) => format!("{about} This site: \"{}\", numbers as of {}.", m.site.title, m.as_of),
+        Ok(m) => {
+            let scope =
+                m.scope.map(|v| format!(" It holds only the data of {}.", v.label)).unwrap_or_default();
+            format!("{about} This site: \"{}\", numbers as of {}.{scope}", m.site.title, m.as_of)
+        }
         Err(e) => format!("{about} The site cannot be read right now: {e:#}"),
     }
 }

@@ -34,6 +34,9 @@ pub struct Manifest {
     pub tally_version: Option<String>,
     /// The layout version of the site; see [`FORMAT_VERSION`].
     pub format_version: u64,
+    /// Set when the whole site is one view (`tally build --view`).
+    #[serde(default)]
+    pub scope: Option<ViewEntry>,
     /// The dashboard tabs, in page order.
     pub tabs: Vec<TabEntry>,
     /// The organization and team views the site was built with.
@@ -165,9 +168,38 @@ fn check_id(what: &str, id: &str) -> Result<()> {
 pub enum SqlSource {
     /// The report's JSON download carries the SQL the build ran.
     Download,
+    /// The tab's `queries.sql` download (every query of the tab as the build
+    /// ran it); `definitions` is its head: the build's parameter macros and
+    /// the shared definitions the queries use.
+    TabScript {
+        /// The script, relative to the site root.
+        file: String,
+        /// What the script defines before its first query.
+        definitions: String,
+    },
     /// The site config (read now, so it matches the site only if the config
     /// has not changed since the build).
     Config(PathBuf),
+}
+
+/// The comment that opens each report's part of a tab's `queries.sql`:
+/// ``-- Report `<id>`: <title> (from <file>)``.
+const SCRIPT_REPORT_MARK: &str = "-- Report `";
+
+/// Splits a tab's `queries.sql` into its head (parameters and shared
+/// definitions) and the part of one report: its comment line, its
+/// `SET VARIABLE` lines and its query, up to the next report's comment.
+fn script_part(script: &str, report: &str) -> Option<(String, String)> {
+    let starts: Vec<usize> = script
+        .match_indices(SCRIPT_REPORT_MARK)
+        .map(|(i, _)| i)
+        .filter(|&i| i == 0 || script.as_bytes()[i - 1] == b'\n')
+        .collect();
+    let head = script[..*starts.first()?].trim().to_string();
+    let wanted = format!("{SCRIPT_REPORT_MARK}{report}`");
+    let at = starts.iter().position(|&i| script[i..].starts_with(&wanted))?;
+    let end = starts.get(at + 1).copied().unwrap_or(script.len());
+    Some((head, script[starts[at]..end].trim().to_string()))
 }
 
 /// What to return of a report's rows.
@@ -384,12 +416,20 @@ impl SiteDir {
         Ok(page)
     }
 
-    /// A report's SQL: from its JSON download when the build put it there,
-    /// else from the site config (`-c`).
+    /// A report's SQL as the site shows it: from its JSON download when the
+    /// build put it there, else from the tab's `queries.sql`, else from the
+    /// site config (`-c`).
     pub fn report_sql(&self, tab: &str, report: &str) -> Result<Option<(String, SqlSource)>> {
         let head = self.read_rows(&format!("{tab}/{report}.json"), &RowQuery::default())?;
         if let Some(sql) = head.sql {
             return Ok(Some((sql, SqlSource::Download)));
+        }
+        let file = format!("{tab}/queries.sql");
+        if self.file_size(&file).is_some() {
+            let script = self.read_to_string(&file)?;
+            if let Some((definitions, sql)) = script_part(&script, report) {
+                return Ok(Some((sql, SqlSource::TabScript { file, definitions })));
+            }
         }
         let Some((config, root)) = &self.config else {
             return Ok(None);
@@ -659,6 +699,23 @@ mod tests {
         assert!(err.contains("is not a report id"), "{err}");
         let err = manifest.report("people", "nope").unwrap_err().to_string();
         assert!(err.contains("no report `nope` in tab `people`; its reports are: user-count"), "{err}");
+    }
+
+    #[test]
+    fn finds_a_reports_part_of_a_tab_script() {
+        let script = "-- The queries of tab `t`.\n\n-- This build's parameters\nCREATE MACRO as_of() AS DATE '2026-03-15';\n\n\
+                      -- Report `a`: A (from `sql` in site.toml)\nSELECT 1;\n\n\
+                      -- Report `a-b`: A, B (from q.sql)\nSET VARIABLE \"x\" = 1;\nSELECT 2; -- Report `a` again\n";
+        let (head, part) = script_part(script, "a").unwrap();
+        assert_eq!(head, "-- The queries of tab `t`.\n\n-- This build's parameters\nCREATE MACRO as_of() AS DATE '2026-03-15';");
+        assert_eq!(part, "-- Report `a`: A (from `sql` in site.toml)\nSELECT 1;");
+        let (_, part) = script_part(script, "a-b").unwrap();
+        assert_eq!(
+            part,
+            "-- Report `a-b`: A, B (from q.sql)\nSET VARIABLE \"x\" = 1;\nSELECT 2; -- Report `a` again"
+        );
+        assert_eq!(script_part(script, "b"), None);
+        assert_eq!(script_part("SELECT 1;", "a"), None);
     }
 
     #[test]

@@ -129,9 +129,15 @@ pub fn list_reports(site: &SiteDir, args: &ListReportsArgs) -> Result<Value> {
             entry
         })
         .collect();
+    let scope = manifest.scope.as_ref().map(|v| {
+        format!(
+            "This site holds only the data of {} ({} `{}`): every number is that {}'s, not the whole company's.",
+            v.label, v.filter, v.value, v.filter
+        )
+    });
     let organizations = manifest.views.iter().filter(|v| v.filter == "organization").count();
     let teams = manifest.views.iter().filter(|v| v.filter == "team").count();
-    Ok(json!({
+    let mut answer = json!({
         "site": manifest.site.title,
         "description": manifest.site.description,
         "as_of": manifest.as_of,
@@ -144,7 +150,11 @@ pub fn list_reports(site: &SiteDir, args: &ListReportsArgs) -> Result<Value> {
         "views": {"organization": organizations, "team": teams,
                   "hint": "list_views names them; get_report_rows takes `organization` or `team`"},
         "tabs": tabs,
-    }))
+    });
+    if let Some(scope) = scope {
+        answer["scope"] = json!(scope);
+    }
+    Ok(answer)
 }
 
 fn report_summary(report: &ReportEntry) -> Value {
@@ -365,8 +375,15 @@ pub fn explain_report(site: &SiteDir, args: &ExplainArgs) -> Result<Value> {
     match site.report_sql(&tab.id, &report.id)? {
         Some((sql, source)) => {
             answer["sql"] = json!(sql);
-            answer["sql_source"] = json!(match source {
+            if let SqlSource::TabScript { definitions, .. } = &source {
+                answer["definitions"] = json!(definitions);
+            }
+            answer["sql_source"] = json!(match &source {
                 SqlSource::Download => "the report's JSON download: the SQL this site was built with".to_string(),
+                SqlSource::TabScript { file, .. } => format!(
+                    "the tab's `{file}` (as built): `sql` is this report's part; run `definitions` \
+                     (the build's parameters and the shared definitions) before it in the DuckDB CLI"
+                ),
                 SqlSource::Config(path) => format!(
                     "the site config (`{}`), read now: it is what built the site unless the config changed since",
                     path.display()

@@ -235,6 +235,8 @@ fn lists_tabs_reports_columns_and_views() {
     assert_eq!(list["tabs"].as_array().unwrap().len(), 1);
     assert_eq!(list["tabs"][0]["title"], "AI & MCP");
 
+    assert_eq!(list.get("scope"), None);
+
     let views = mcp.answer("list_views", json!({}));
     assert_eq!(views["views"].as_array().unwrap().len(), 3);
     let teams = mcp.answer("list_views", json!({"filter": "team"}));
@@ -245,6 +247,28 @@ fn lists_tabs_reports_columns_and_views() {
     let globex = mcp.answer("list_views", json!({"search": "GLOBEX"}));
     assert_eq!(globex["views"][0]["value"], "org-globex");
     assert_eq!(globex["views"].as_array().unwrap().len(), 1);
+    assert!(mcp.close().0.success());
+
+    // A site built for one view (`tally build --view`) says so.
+    let mut manifest = site.json("site/api/index.json");
+    manifest["scope"] = manifest["views"][1].clone();
+    manifest["views"] = json!([]);
+    site.write("site/api/index.json", &manifest.to_string());
+    let (mut mcp, init) = McpSession::start(&site, &["--site", "site"]);
+    assert!(
+        init["instructions"].as_str().unwrap().contains("It holds only the data of Globex Health."),
+        "{init}"
+    );
+    let list = mcp.answer("list_reports", json!({}));
+    assert!(
+        list["scope"].as_str().unwrap().starts_with("This site holds only the data of Globex Health"),
+        "{list}"
+    );
+    let message = mcp.tool_error(
+        "get_report_rows",
+        json!({"tab": "ai-mcp", "report": "ai-invocations-by-source", "team": "x"}),
+    );
+    assert!(message.contains("this site has no team views"), "{message}");
     assert!(mcp.close().0.success());
 }
 
@@ -354,7 +378,7 @@ fn rows_for_the_company_an_organization_and_a_team_are_the_site_json_rows() {
 }
 
 #[test]
-fn explains_a_report_with_its_sql_from_the_download_or_the_config() {
+fn explains_a_report_with_its_sql_from_the_download_the_tab_script_or_the_config() {
     let site = TestSite::new("mcp");
     // With the config: the default `-c site.toml` also finds the site (`output_dir`).
     let (mut mcp, _) = McpSession::start(&site, &[]);
@@ -367,6 +391,29 @@ fn explains_a_report_with_its_sql_from_the_download_or_the_config() {
     assert_eq!(answer["parameters"]["as_of_end()"], "2026-03-16 00:00:00");
     assert_eq!(answer["parameters"]["subscription_start()"], "2026-01-01");
 
+    // The tab's queries.sql: this report's part, and the definitions before
+    // the first report.
+    let answer = mcp.answer("explain_report", json!({"tab": "users-activity", "report": "latest-logins"}));
+    let script = site.read("site/users-activity/queries.sql");
+    let part = &script[script.find("-- Report `latest-logins`").unwrap()..];
+    assert_eq!(answer["sql"].as_str().unwrap(), part.trim_end());
+    let definitions = answer["definitions"].as_str().unwrap();
+    assert!(definitions.starts_with("-- The queries of tab `users-activity`"), "{definitions}");
+    assert!(definitions.ends_with("MACRO subscription_start() AS DATE '2026-01-01';"), "{definitions}");
+    assert!(
+        answer["sql_source"].as_str().unwrap().starts_with("the tab's `users-activity/queries.sql`"),
+        "{answer}"
+    );
+    let answer =
+        mcp.answer("explain_report", json!({"tab": "users-activity", "report": "monthly-active-seats"}));
+    let sql = answer["sql"].as_str().unwrap();
+    assert!(sql.starts_with("-- Report `monthly-active-seats`") && sql.ends_with("ORDER BY month;"), "{sql}");
+    assert_eq!(answer["notes"], json!(["Logins are recorded from 2026-01-01."]));
+    let answer = mcp.answer("explain_report", json!({"tab": "ai-mcp", "report": "failed-report"}));
+    assert!(answer["error"].as_str().unwrap().contains("Referenced column \"nope\" not found"), "{answer}");
+
+    // Without queries.sql, the config's SQL.
+    std::fs::remove_file(site.path("site/users-activity/queries.sql")).unwrap();
     let answer =
         mcp.answer("explain_report", json!({"tab": "users-activity", "report": "monthly-active-seats"}));
     assert_eq!(answer["sql"], site.read("queries/monthly-active-seats.sql"));
@@ -375,14 +422,10 @@ fn explains_a_report_with_its_sql_from_the_download_or_the_config() {
         source.starts_with("the site config") && source.contains("queries/monthly-active-seats.sql"),
         "{source}"
     );
-    assert_eq!(answer["notes"], json!(["Logins are recorded from 2026-01-01."]));
-    let answer = mcp.answer("explain_report", json!({"tab": "users-activity", "report": "latest-logins"}));
-    assert!(answer["sql"].as_str().unwrap().contains("WHERE logged_in_at >= week_start()"), "{answer}");
-    let answer = mcp.answer("explain_report", json!({"tab": "ai-mcp", "report": "failed-report"}));
-    assert!(answer["error"].as_str().unwrap().contains("Referenced column \"nope\" not found"), "{answer}");
+    assert_eq!(answer.get("definitions"), None);
     assert!(mcp.close().0.success());
 
-    // Without a config, only the downloads' SQL is there.
+    // Without a config (and queries.sql), only the downloads' SQL is there.
     let (mut mcp, _) = McpSession::start(&site, &["--site", "site"]);
     let answer =
         mcp.answer("explain_report", json!({"tab": "users-activity", "report": "monthly-active-seats"}));
