@@ -103,21 +103,23 @@ impl TallyServer {
 
 impl TallyServer {
     /// Runs a tool on the blocking pool (it reads files) and turns its
-    /// error into an `isError` result carrying the whole message.
+    /// error into an `isError` result carrying the whole message, which the
+    /// model reads (a protocol error would reach it as a bare failure).
     async fn answer<F>(&self, tool: F) -> Result<CallToolResult, McpError>
     where
         F: FnOnce(&SiteDir) -> Result<Value> + Send + 'static,
     {
-        let site = Arc::clone(&self.site);
-        let result = tokio::task::spawn_blocking(move || tool(&site))
-            .await
-            .map_err(|e| McpError::internal_error(format!("the tool stopped unexpectedly: {e}"), None))?;
-        Ok(match result {
-            Ok(value) => CallToolResult::success(vec![ContentBlock::text(value.to_string())]),
-            Err(error) => CallToolResult::error(vec![ContentBlock::text(format!("{error:#}"))]),
+        self.blocking(move |site| {
+            Ok(match tool(site) {
+                Ok(value) => CallToolResult::success(vec![ContentBlock::text(value.to_string())]),
+                Err(error) => CallToolResult::error(vec![ContentBlock::text(format!("{error:#}"))]),
+            })
         })
+        .await
     }
 
+    /// Runs file-reading work on the blocking pool, so the protocol loop
+    /// keeps answering (pings, cancellations) meanwhile.
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&SiteDir) -> Result<T, McpError> + Send + 'static,
