@@ -34,6 +34,8 @@ pub enum Command {
     Init(InitArgs),
     /// Write synthetic usage exports (scale 1 gives the committed sample-data/).
     Sample(SampleArgs),
+    /// Serve a built site to AI assistants: a read-only Model Context Protocol server on stdio.
+    Mcp(McpArgs),
 }
 
 /// `tally build`.
@@ -107,6 +109,18 @@ pub struct SampleArgs {
     /// timestamp, user_id, org, properties as JSON), as examples/events/ reads it.
     #[arg(long)]
     pub events: bool,
+}
+
+/// `tally mcp`.
+#[derive(Debug, clap::Args)]
+pub struct McpArgs {
+    /// The site config: its `output_dir` is the site served, and its SQL explains a report when the
+    /// site's downloads do not carry it. Default: `site.toml`, unless `--site` is given.
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// The built site folder to serve (the one holding `api/index.json`); default: the config's `output_dir`.
+    #[arg(long)]
+    pub site: Option<PathBuf>,
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {

@@ -12,6 +12,7 @@ pub mod data;
 pub mod date;
 pub mod export;
 pub mod manifest;
+pub mod mcp;
 pub mod output;
 pub mod progress;
 pub mod render;

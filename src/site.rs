@@ -484,6 +484,7 @@ impl Site {
         let mut bytes = serde_json::to_vec_pretty(&manifest)?;
         bytes.push(b'\n');
         writer.write("api/index.json", &bytes)?;
+        writer.write("llms.txt", crate::render::llms::llms_txt(&manifest)?.as_bytes())?;
         Ok(manifest.views.len())
     }
 

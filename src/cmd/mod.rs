@@ -3,6 +3,7 @@
 pub mod build;
 pub mod check;
 pub mod init;
+pub mod mcp;
 pub mod sample;
 
 use crate::cli::{Cli, Command};
@@ -14,5 +15,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check::run(args),
         Command::Init(args) => init::run(args),
         Command::Sample(args) => sample::run(args),
+        Command::Mcp(args) => mcp::run(args),
     }
 }

@@ -3,6 +3,7 @@
 pub(crate) mod cache;
 pub mod chart;
 pub mod html;
+pub mod llms;
 pub mod page;
 pub mod pdf;
 pub mod templates;

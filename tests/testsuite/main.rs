@@ -12,6 +12,7 @@ mod examples;
 mod fuzz;
 mod init;
 mod invariants;
+mod mcp;
 mod payloads;
 mod sample;
 mod util;
