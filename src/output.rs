@@ -84,6 +84,28 @@ impl Writer {
         Ok(std::io::BufWriter::with_capacity(1 << 16, file))
     }
 
+    /// Where `rel` is in the staging folder.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Puts the file `from` (a cache entry, or a file written before in this
+    /// build) at `rel`, as a hard link where it can: neither is ever
+    /// written in place again.
+    pub fn link(&self, from: &Path, rel: &str) -> Result<()> {
+        let path = self.root.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("failed to create `{}`", parent.display()))?;
+        }
+        if std::fs::hard_link(from, &path).is_err() {
+            std::fs::copy(from, &path)
+                .with_context(|| format!("failed to copy `{}` to `{}`", from.display(), path.display()))?;
+        }
+        self.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
     /// Drops what was staged: the live site was never touched.
     pub fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.root);

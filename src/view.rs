@@ -297,6 +297,9 @@ pub fn filter_statements(view: &View, tables: &[LoadedTable], source: &str, sche
         let filter = coverage(table, tables, view.filter);
         let condition = match (filter, &view.team, &team_users) {
             (Coverage::Unfiltered, ..) => None,
+            // A team's copy of a table it does not narrow would be the
+            // organization's copy again: read that one.
+            (Coverage::OrganizationOnly, Some(_), _) if source != "main" => None,
             (Coverage::OrganizationOnly, ..) | (Coverage::Filtered, None, _) => Some(org.clone()),
             (Coverage::Filtered, Some(team), Some(users)) => {
                 let own =

@@ -5,18 +5,31 @@
 //! (`CREATE TABLE … AS SELECT … WHERE organization_id = …`), and the reports
 //! run there with `SET search_path`; its teams' schemas are cut from that
 //! smaller copy. Organizations are shared out to one worker per core, each
-//! on its own DuckDB connection to the same database. A worker writes a
-//! view's downloads and its page data (`views/<filter>/<slug>/<tab>/data.js`)
-//! as it goes and keeps only what the organization's tab PDFs need, whose
-//! charts and layout are then done together, through the caches.
+//! on its own DuckDB connection to the same database, running one query at
+//! a time on one thread. A worker writes a view's downloads and its page
+//! data (`views/<filter>/<slug>/<tab>/data.js`) as it goes and keeps only
+//! what the organization's tab PDFs need, whose charts and layout are then
+//! done together, through the caches.
+//!
+//! Two shortcuts, neither of which computes a number another way:
+//! - a report that reads no table a team narrows (entity counts, data
+//!   sources) gives a team the same rows as its organization, from the same
+//!   SQL over the same rows, so a team view takes the organization's result
+//!   and links its files instead of running the query again;
+//! - an organization whose rows, reports and config did not change since
+//!   the last build gets its views' files from the view cache
+//!   (`view_cache`), untouched.
 
-use std::collections::HashSet;
+mod cache;
+
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use anyhow::{anyhow, Context, Result};
 use duckdb::Connection;
 
-use super::{chart_job, run_report, view_entry, write_downloads, ReportRef, Site};
+use super::{chart_job, lock, run_report, view_entry, write_downloads, ReportRef, Site};
 use crate::config::Display;
 use crate::data::LoadedTable;
 use crate::export::exporters;
@@ -25,7 +38,8 @@ use crate::output::Writer;
 use crate::render::pdf::{self, PdfContext};
 use crate::render::view_data::{self, ReportData, TabData};
 use crate::report::{ReportOutput, ResultTable};
-use crate::view::{filter_statements, Filter, View};
+use crate::view::{coverage, filter_statements, tables_read, Coverage, Filter, View};
+use cache::{Fingerprints, ViewCache};
 
 /// What writing the views gave.
 pub(super) struct BuiltViews {
@@ -40,6 +54,14 @@ pub(super) struct BuiltViews {
 struct Group<'a> {
     organization: Option<&'a View>,
     teams: Vec<&'a View>,
+    /// Its entry in the view cache.
+    key: String,
+}
+
+impl Group<'_> {
+    fn views(&self) -> impl Iterator<Item = &View> {
+        self.organization.into_iter().chain(self.teams.iter().copied())
+    }
 }
 
 /// An organization view's reports, kept for its tab PDFs.
@@ -48,60 +70,142 @@ struct PdfWork {
     outputs: Vec<ReportOutput>,
 }
 
+/// One report's result in an organization view, kept for its teams.
+#[derive(Default)]
+struct Kept {
+    table: ResultTable,
+    total_rows: usize,
+    error: Option<String>,
+}
+
 /// Builds every view of `site` into `writer`.
 pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Result<BuiltViews> {
     let views = &site.views.views;
     if views.is_empty() {
+        ViewCache::new(&site.cache_dir).prune(&HashSet::new())?;
         return Ok(BuiltViews { entries: Vec::new(), pdf_keys: HashSet::new() });
     }
     let db = site.db()?;
-    let groups = group(views);
     let reports = site.report_refs();
+    let fingerprints = Fingerprints::take(&db.conn, &db.tables, &cache_inputs(site, &reports)?)?;
+    let groups = group(views, &fingerprints);
 
+    // Organizations unchanged since the last build come from the cache.
+    let cache = ViewCache::new(&site.cache_dir);
+    let mut pdf_keys = HashSet::new();
+    let mut todo = Vec::new();
+    for g in &groups {
+        match cache.restore(&g.key, writer)? {
+            Some(keys) => {
+                for key in keys {
+                    // Chart and PDF keys share one list; each cache keeps its own.
+                    lock(&site.chart_keys).insert(key.clone());
+                    pdf_keys.insert(key);
+                }
+                site.progress.advance(g.views().count() as u64);
+            }
+            None => todo.push(g),
+        }
+    }
+
+    let mut work =
+        if todo.is_empty() { Vec::new() } else { run_workers(site, writer, keep_going, &todo, &reports)? };
+    work.sort_by_key(|w| w.view);
+    let made = write_pdfs(site, writer, &mut work)?;
+
+    // Store what was built, unless a report of it failed (`--keep-going`).
+    let failed: HashSet<String> = lock(&site.failures).keys().map(|(view, _, _)| view.clone()).collect();
+    for g in &todo {
+        if g.views().any(|v| failed.contains(&v.path())) {
+            continue;
+        }
+        let folders: Vec<String> = g.views().map(View::path).collect();
+        let mut keys: Vec<String> = Vec::new();
+        for v in g.views() {
+            if let Some(index) = views.iter().position(|x| x == v) {
+                keys.extend(made.get(&index).into_iter().flatten().cloned());
+            }
+        }
+        cache.store(&g.key, writer, &folders, &keys)?;
+    }
+    cache.prune(&groups.iter().map(|g| g.key.clone()).collect())?;
+    pdf_keys.extend(made.into_values().flatten());
+
+    let with_pdf: HashSet<&str> = views
+        .iter()
+        .filter(|v| site.config.views.pdf && v.filter == Filter::Organization)
+        .map(|v| v.slug.as_str())
+        .collect();
+    let entries = views
+        .iter()
+        .map(|v| view_entry(v, v.filter == Filter::Organization && with_pdf.contains(v.slug.as_str())))
+        .collect();
+    Ok(BuiltViews { entries, pdf_keys })
+}
+
+/// Everything besides the data that a view's files depend on.
+fn cache_inputs(site: &Site, reports: &[ReportRef<'_>]) -> Result<Vec<u8>> {
+    let mut inputs = serde_json::to_vec(&site.config)?;
+    for r in reports {
+        inputs.extend_from_slice(r.sql.as_bytes());
+        inputs.push(0);
+        inputs.extend_from_slice(r.view_sql.as_bytes());
+        inputs.push(0);
+    }
+    inputs.extend_from_slice(format!("{}\0{}\0", site.as_of, site.subscription_start).as_bytes());
+    Ok(inputs)
+}
+
+/// Organization views with their teams after them, in the order of `views`.
+fn group<'a>(views: &'a [View], fingerprints: &Fingerprints) -> Vec<Group<'a>> {
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    for view in views {
+        let at =
+            groups.iter().position(|g| g.views().next().map(|v| &v.organization) == Some(&view.organization));
+        let at = at.unwrap_or_else(|| {
+            groups.push(Group { organization: None, teams: Vec::new(), key: String::new() });
+            groups.len() - 1
+        });
+        match view.filter {
+            Filter::Organization => groups[at].organization = Some(view),
+            Filter::Team => groups[at].teams.push(view),
+        }
+    }
+    for g in &mut groups {
+        let members: Vec<&View> = g.views().collect();
+        g.key = fingerprints.key(&members[0].organization, &members);
+    }
+    groups
+}
+
+/// Runs the groups on one worker per core, each on its own connection;
+/// returns what the organization views' PDFs need.
+fn run_workers(
+    site: &Site,
+    writer: &Writer,
+    keep_going: bool,
+    groups: &[&Group<'_>],
+    reports: &[ReportRef<'_>],
+) -> Result<Vec<PdfWork>> {
+    let db = site.db()?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = cores.min(groups.len()).max(1);
-    // Each worker gets its own connection, prepared like the first one.
     let mut connections = Vec::with_capacity(workers);
     for _ in 0..workers {
         let conn = db.conn.try_clone().map_err(|e| anyhow!("failed to open a DuckDB connection: {e}"))?;
         crate::report::prepare_connection(&conn, &site.params(), &site.prelude)?;
         connections.push(conn);
     }
-
-    // A view's queries are many and small: one thread per query, one query
-    // per core, runs them faster than DuckDB spreading each over every core
-    // (the sample's 30 queries of one organization: 335 ms against 428 ms).
-    let threads = db.threads().map_err(|e| anyhow!("failed to read DuckDB's thread count: {e}"))?;
-    set_threads(&db.conn, 1)?;
-    let result = run_workers(site, writer, keep_going, &groups, &reports, connections);
-    set_threads(&db.conn, threads)?;
-    let mut work = result?;
-    work.sort_by_key(|w| w.view);
-
-    let pdf_keys = write_pdfs(site, writer, &mut work)?;
-    let with_pdf: HashSet<usize> = work.iter().map(|w| w.view).collect();
-    let entries = views.iter().enumerate().map(|(i, v)| view_entry(v, with_pdf.contains(&i))).collect();
-    Ok(BuiltViews { entries, pdf_keys })
-}
-
-fn set_threads(conn: &Connection, threads: i64) -> Result<()> {
-    conn.execute_batch(&format!("SET threads = {threads}"))
-        .map_err(|e| anyhow!("failed to set DuckDB's thread count: {e}"))
-}
-
-/// Runs the groups on one worker per connection; returns what the
-/// organization views' PDFs need.
-fn run_workers(
-    site: &Site,
-    writer: &Writer,
-    keep_going: bool,
-    groups: &[Group<'_>],
-    reports: &[ReportRef<'_>],
-    connections: Vec<Connection>,
-) -> Result<Vec<PdfWork>> {
-    let db = site.db()?;
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
+    // Which reports read only tables a team does not narrow.
+    let team_blind: Vec<bool> = reports
+        .iter()
+        .map(|r| {
+            tables_read(r.view_sql, &db.tables).into_iter().all(|name| {
+                let table = db.tables.iter().find(|t| t.name == name).expect("a loaded table");
+                coverage(table, &db.tables, Filter::Team) != Coverage::Filtered
+            })
+        })
+        .collect();
     let ctx = WorkerContext {
         config: &site.config,
         cache_dir: &site.cache_dir,
@@ -112,10 +216,19 @@ fn run_workers(
         memory_limit: &site.config.duckdb.memory_limit,
         writer,
         reports,
+        team_blind: &team_blind,
         tables: &db.tables,
         keep_going,
         pdfs: site.config.views.pdf,
     };
+
+    // A view's queries are many and small: one thread per query, one query
+    // per core, runs them faster than DuckDB spreading each over every core
+    // (the sample's 30 queries of one organization: 335 ms against 428 ms).
+    let threads = db.threads().map_err(|e| anyhow!("failed to read DuckDB's thread count: {e}"))?;
+    set_threads(&db.conn, 1)?;
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
     let results: Vec<Result<Vec<PdfWork>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = connections
             .into_iter()
@@ -141,6 +254,7 @@ fn run_workers(
             .map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("a view-building thread panicked"))))
             .collect()
     });
+    set_threads(&db.conn, threads)?;
     let mut work = Vec::new();
     for result in results {
         work.extend(result?);
@@ -148,24 +262,9 @@ fn run_workers(
     Ok(work)
 }
 
-/// Organization views with their teams after them, in the order of `views`.
-fn group(views: &[View]) -> Vec<Group<'_>> {
-    let mut groups: Vec<Group<'_>> = Vec::new();
-    for view in views {
-        let at = groups.iter().position(|g| {
-            g.organization.map(|o| &o.organization).or(g.teams.first().map(|t| &t.organization))
-                == Some(&view.organization)
-        });
-        let at = at.unwrap_or_else(|| {
-            groups.push(Group { organization: None, teams: Vec::new() });
-            groups.len() - 1
-        });
-        match view.filter {
-            Filter::Organization => groups[at].organization = Some(view),
-            Filter::Team => groups[at].teams.push(view),
-        }
-    }
-    groups
+fn set_threads(conn: &Connection, threads: i64) -> Result<()> {
+    conn.execute_batch(&format!("SET threads = {threads}"))
+        .map_err(|e| anyhow!("failed to set DuckDB's thread count: {e}"))
 }
 
 /// What the workers share: nothing of the site's DuckDB connection, which
@@ -180,6 +279,8 @@ struct WorkerContext<'a> {
     memory_limit: &'a str,
     writer: &'a Writer,
     reports: &'a [ReportRef<'a>],
+    /// Per report: it reads only tables a team view does not narrow.
+    team_blind: &'a [bool],
     tables: &'a [LoadedTable],
     keep_going: bool,
     pdfs: bool,
@@ -197,18 +298,20 @@ impl WorkerContext<'_> {
         kept: &mut Vec<PdfWork>,
     ) -> Result<()> {
         let org_schema = format!("tally_view_{worker}_{n}");
-        let first = group.organization.or(group.teams.first().copied()).expect("a group has a view");
+        let first = group.views().next().expect("a group has a view");
         // The organization's rows, even when only its teams are built.
         let org_view = View { filter: Filter::Organization, team: None, ..first.clone() };
         let result = (|| {
             create_schema(conn, &org_view, self.tables, "main", &org_schema)?;
-            if let Some(view) = group.organization {
-                self.build_view(conn, view, &org_schema, kept)?;
-            }
+            let org = match group.organization {
+                Some(view) => Some((view.path(), self.build_view(conn, view, &org_schema, kept, None)?)),
+                None => None,
+            };
             for (t, team) in group.teams.iter().enumerate() {
                 let schema = format!("{org_schema}_{t}");
                 create_schema(conn, team, self.tables, &org_schema, &schema)?;
-                let built = self.build_view(conn, team, &schema, kept);
+                let reuse = org.as_ref().map(|(path, results)| (path.as_str(), results.as_slice()));
+                let built = self.build_view(conn, team, &schema, kept, reuse);
                 drop_schema(conn, &schema)?;
                 built?;
             }
@@ -218,14 +321,17 @@ impl WorkerContext<'_> {
         result.and(dropped)
     }
 
-    /// Runs every report over `schema` and writes the view's files.
+    /// Runs every report over `schema` and writes the view's files; returns
+    /// the results, for the organization's teams. `reuse` is the
+    /// organization view's folder and results, for a team.
     fn build_view(
         &self,
         conn: &Connection,
         view: &View,
         schema: &str,
         kept: &mut Vec<PdfWork>,
-    ) -> Result<()> {
+        reuse: Option<(&str, &[Kept])>,
+    ) -> Result<Vec<Kept>> {
         let key = view.path();
         self.progress.message(&view.key());
         conn.execute_batch(&format!("SET search_path = '{schema}'"))
@@ -235,42 +341,40 @@ impl WorkerContext<'_> {
         let mut pdf_outputs = Vec::new();
         let mut tab_data: Vec<TabData> = Vec::new();
         let mut headlines = Vec::new();
-        for r in self.reports {
+        let mut results = Vec::new();
+        for (i, r) in self.reports.iter().enumerate() {
             let label = || format!("view `{}` ({} `{}`)", view.label, view.filter.as_str(), view.value());
-            let result = run_report(conn, r, self.config)
-                .map_err(|e| {
-                    let message = crate::data::explain(&e.to_string(), self.memory_limit);
-                    anyhow!(
-                        "failed to run query for {}, tab `{}`, report `{}`: {message}",
-                        label(),
-                        r.tab.id,
-                        r.report.id
-                    )
-                })
-                .and_then(|(table, total)| super::check_chart(r, &table).map(|()| (table, total)));
-            let (table, total_rows, error) = match result {
-                Ok((table, total)) => (table, total, None),
-                Err(e) if self.keep_going => {
-                    let message = format!("{e:#}");
-                    super::record_failure(self.failures, &key, r, message.clone());
-                    (ResultTable::default(), 0, Some(message))
-                }
-                Err(e) => return Err(e),
+            let same_as_org = reuse.filter(|_| self.team_blind[i]).map(|(path, kept)| (path, &kept[i]));
+            let (table, total_rows, error) = match same_as_org {
+                Some((_, k)) => (k.table.clone(), k.total_rows, k.error.clone()),
+                None => match self.run(conn, r, &label) {
+                    Ok((table, total)) => (table, total, None),
+                    Err(e) if self.keep_going => {
+                        let message = format!("{e:#}");
+                        super::record_failure(self.failures, &key, r, message.clone());
+                        (ResultTable::default(), 0, Some(message))
+                    }
+                    Err(e) => return Err(e),
+                },
             };
             let output = r.output(table, total_rows, self.as_of);
-            if error.is_none() {
-                write_downloads(self.writer, &formats, &key, self.as_of, &output, conn).with_context(
-                    || {
-                        format!(
-                            "failed to write the downloads of {}, tab `{}`, report `{}`",
-                            label(),
-                            r.tab.id,
-                            r.report.id
-                        )
-                    },
-                )?;
+            let files =
+                || format!("the downloads of {}, tab `{}`, report `{}`", label(), r.tab.id, r.report.id);
+            match (same_as_org, &error) {
+                (_, Some(_)) => {}
+                // The organization's files are this team's, byte for byte.
+                (Some((org_path, _)), None) => {
+                    for format in &formats {
+                        let name = format!("{}/{}.{}", r.tab.id, r.report.id, format.extension());
+                        self.writer
+                            .link(&self.writer.path(&format!("{org_path}{name}")), &format!("{key}{name}"))
+                            .with_context(|| format!("failed to write {}", files()))?;
+                    }
+                }
+                (None, None) => write_downloads(self.writer, &formats, &key, self.as_of, &output, conn)
+                    .with_context(|| format!("failed to write {}", files()))?,
             }
-            let data = ReportData::new(&output, self.config.page_rows, error).with_context(|| {
+            let data = ReportData::new(&output, self.config.page_rows, error.clone()).with_context(|| {
                 format!(
                     "failed to build the chart of {}, tab `{}`, report `{}`",
                     label(),
@@ -290,6 +394,13 @@ impl WorkerContext<'_> {
                 Some(tab) if tab.tab == r.tab.id => tab.reports.push(data),
                 _ => tab_data.push(TabData { view: view.key(), tab: r.tab.id.clone(), reports: vec![data] }),
             }
+            // An organization's results that its teams share stay for them.
+            let shared = view.filter == Filter::Organization && self.team_blind[i];
+            results.push(if shared {
+                Kept { table: output.table.clone(), total_rows, error }
+            } else {
+                Kept::default()
+            });
             if keep_for_pdf {
                 pdf_outputs.push(for_pdf(output, self.config.pdf.max_rows));
             }
@@ -306,7 +417,27 @@ impl WorkerContext<'_> {
             kept.push(PdfWork { view: index, outputs: pdf_outputs });
         }
         self.progress.advance(1);
-        Ok(())
+        Ok(results)
+    }
+
+    /// One report's query over the view's tables.
+    fn run(
+        &self,
+        conn: &Connection,
+        r: &ReportRef<'_>,
+        label: &dyn Fn() -> String,
+    ) -> Result<(ResultTable, usize)> {
+        run_report(conn, r, self.config)
+            .map_err(|e| {
+                let message = crate::data::explain(&e.to_string(), self.memory_limit);
+                anyhow!(
+                    "failed to run query for {}, tab `{}`, report `{}`: {message}",
+                    label(),
+                    r.tab.id,
+                    r.report.id
+                )
+            })
+            .and_then(|(table, total)| super::check_chart(r, &table).map(|()| (table, total)))
     }
 }
 
@@ -340,8 +471,8 @@ fn drop_schema(conn: &Connection, schema: &str) -> Result<()> {
 
 /// The organization views' tab PDFs: their charts rendered together (on
 /// every core, through the chart cache), then laid out through the PDF
-/// cache. Returns the PDFs' cache keys.
-fn write_pdfs(site: &Site, writer: &Writer, work: &mut [PdfWork]) -> Result<HashSet<String>> {
+/// cache. Returns, per view (its index), the chart and PDF cache keys.
+fn write_pdfs(site: &Site, writer: &Writer, work: &mut [PdfWork]) -> Result<BTreeMap<usize, Vec<String>>> {
     let views = &site.views.views;
     let mut jobs = Vec::new();
     let mut owners = Vec::new();
@@ -357,14 +488,16 @@ fn write_pdfs(site: &Site, writer: &Writer, work: &mut [PdfWork]) -> Result<Hash
             }
         }
     }
+    let mut keys: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let rendered = site.render_charts(&jobs)?;
-    for ((w, o), chart) in owners.into_iter().zip(rendered) {
+    for ((w, o), (chart, job)) in owners.into_iter().zip(rendered.into_iter().zip(&jobs)) {
+        keys.entry(work[w].view).or_default().push(job.cache_key());
         if !chart.svg.is_empty() {
             work[w].outputs[o].chart = Some(chart);
         }
     }
     let cache = site.cache_dir.join("pdf");
-    let mut keys = HashSet::new();
+    let made = Mutex::new(Vec::new());
     for item in work.iter() {
         let view = &views[item.view];
         for tab in &site.config.tabs {
@@ -383,8 +516,11 @@ fn write_pdfs(site: &Site, writer: &Writer, work: &mut [PdfWork]) -> Result<Hash
                 &format!("{}{}/{}", view.path(), tab.id, crate::render::page::tab_pdf_name(tab)),
                 &bytes,
             )?;
-            keys.insert(key);
+            lock(&made).push((item.view, key));
         }
+    }
+    for (view, key) in made.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        keys.entry(view).or_default().push(key);
     }
     Ok(keys)
 }

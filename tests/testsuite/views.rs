@@ -413,3 +413,28 @@ fn views_work_in_a_browser_over_http_and_from_file() {
         run_browser_script("views.mjs", &spec);
     }
 }
+
+#[test]
+fn the_view_cache_gives_the_same_site_as_a_fresh_build() {
+    let site = TestSite::with_default_reports("views");
+    site.build_ok(&[]);
+    let first = site.snapshot_tree("public");
+    assert!(site.path(".tally-cache/views").read_dir().unwrap().count() >= 4, "one entry per organization");
+    // Nothing changed: every view comes from the cache, the same bytes.
+    site.build_ok(&[]);
+    assert_eq!(first, site.snapshot_tree("public"));
+    // One organization's rows change: its views change, as a fresh build
+    // (no cache at all) makes them.
+    let logins = site.read("data/logins.csv");
+    assert!(logins.contains("u7,org-g,2026-03-02T09:00:00Z"));
+    site.write(
+        "data/logins.csv",
+        &logins.replace("u7,org-g,2026-03-02T09:00:00Z", "u7,org-g,2026-03-16T09:00:00Z"),
+    );
+    site.build_ok(&[]);
+    let cached = site.snapshot_tree("public");
+    assert_ne!(first, cached, "the change shows");
+    std::fs::remove_dir_all(site.path(".tally-cache")).unwrap();
+    site.build_ok(&[]);
+    assert_eq!(cached, site.snapshot_tree("public"), "a cached build equals a fresh one");
+}
