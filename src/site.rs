@@ -598,13 +598,21 @@ impl Site {
         let mut reports = Vec::new();
         let mut names = std::collections::BTreeSet::new();
         for output in outputs {
-            let whole_org: Vec<&str> = view::tables_read(&output.sql, tables)
+            // What the query reads, its prelude macros included.
+            let read: Vec<&LoadedTable> = view::tables_read(&output.view_sql, tables)
                 .into_iter()
-                .filter(|name| {
-                    tables.iter().find(|t| t.name == *name).is_some_and(|t| {
-                        view::coverage(t, tables, Filter::Team) == view::Coverage::OrganizationOnly
-                    })
-                })
+                .filter_map(|name| tables.iter().find(|t| t.name == name))
+                .collect();
+            let narrowed =
+                |t: &&LoadedTable| view::coverage(t, tables, Filter::Team) == view::Coverage::Filtered;
+            // A report that reads any table a team narrows is narrowed.
+            if read.iter().any(narrowed) {
+                continue;
+            }
+            let whole_org: Vec<&str> = read
+                .iter()
+                .filter(|t| view::coverage(t, tables, Filter::Team) == view::Coverage::OrganizationOnly)
+                .map(|t| t.name.as_str())
                 .collect();
             if !whole_org.is_empty() {
                 reports.push(output.report.title.clone());
@@ -614,11 +622,14 @@ impl Site {
         if reports.is_empty() {
             return None;
         }
-        let _ = tab;
+        let which = match reports.len() {
+            1 => format!("“{}” shows", reports[0]),
+            n if n == tab.reports.len() => format!("its {n} reports show"),
+            n => format!("{n} of its reports show"),
+        };
         Some(format!(
-            "A team view cannot narrow {} (no team or user in the export), so {} show the whole organization.",
+            "A team view cannot narrow {} (they name no team or user), so {which} the whole organization.",
             names.into_iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
-            if reports.len() == 1 { format!("“{}”", reports[0]) } else { format!("{} reports", reports.len()) }
         ))
     }
 

@@ -279,6 +279,10 @@ fn hostile_names_get_safe_distinct_views() {
             && org_paths.contains(&"views/organization/org-x-2/"),
         "{org_paths:?}"
     );
+    // The tabs whose reports read only tables no team narrows say so.
+    let entities = site.read("public/entities/index.html");
+    assert!(entities.contains("data-team-note") && entities.contains("`entity_counts`"), "{entities}");
+    assert!(!site.read("public/actions-automations/index.html").contains("data-team-note"));
     // Labels reach scripts only as escaped JSON.
     let index = site.read("public/views/index.js");
     assert!(index.starts_with("tally.filters("), "{index}");
