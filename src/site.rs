@@ -710,6 +710,8 @@ pub(crate) fn chart_job(output: &ReportOutput, prefix: &str) -> Result<Option<Ch
         option_json: serde_json::to_string(&option)?,
         width: chart.width,
         height: chart.height,
+        // Views' charts go into their PDFs only.
+        png: prefix.is_empty(),
     }))
 }
 

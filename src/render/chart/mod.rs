@@ -57,6 +57,9 @@ pub struct ChartJob {
     pub width: u32,
     /// Image height in pixels.
     pub height: u32,
+    /// Whether to make the PNG too; a chart only a PDF shows (a view's) needs
+    /// just the SVG, and rasterising is a good part of a chart's time.
+    pub png: bool,
 }
 
 impl ChartJob {
@@ -66,6 +69,7 @@ impl ChartJob {
         hash.update(renderer_fingerprint());
         hash.update(self.width.to_le_bytes());
         hash.update(self.height.to_le_bytes());
+        hash.update([u8::from(self.png)]);
         hash.update(self.option_json.as_bytes());
         cache::key(hash)
     }
@@ -95,7 +99,7 @@ impl ChartRenderer {
     fn render_images(&self, job: &ChartJob, key: &str) -> Rendered {
         let svg = self.engine.render_svg(&job.option_json, job.width, job.height)?;
         let svg = scope_ids(&svg, &format!("tc{}", &key[..10]));
-        let png = raster::svg_to_png(&svg, job.width, job.height)?;
+        let png = if job.png { raster::svg_to_png(&svg, job.width, job.height)? } else { Vec::new() };
         Ok((svg, png))
     }
 }

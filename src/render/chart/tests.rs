@@ -34,6 +34,7 @@ fn job(key: &str, chart: &ChartConfig, table: &ResultTable) -> ChartJob {
         option_json: build_option(chart, table).unwrap().to_string(),
         width: chart.width,
         height: chart.height,
+        png: true,
     }
 }
 
@@ -212,7 +213,13 @@ fn cache_returns_what_a_fresh_render_gives() {
 #[test]
 fn errors_name_the_job() {
     let good = job("ok/fine", &config(ChartKind::Bar, "month", &["invited"]), &seats());
-    let bad = ChartJob { key: "tab/broken".into(), option_json: "{not json".into(), width: 200, height: 100 };
+    let bad = ChartJob {
+        key: "tab/broken".into(),
+        option_json: "{not json".into(),
+        width: 200,
+        height: 100,
+        png: true,
+    };
     let err = format!("{:#}", render_charts(&[good.clone(), bad], None).unwrap_err());
     assert!(err.starts_with("chart `tab/broken`: "), "{err}");
     assert!(err.contains("in JSON at position 1"), "{err}");
