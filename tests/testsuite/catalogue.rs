@@ -23,7 +23,6 @@
 //! `site.toml` (which holds `as_of`, `subscription_start` and `data_dir`), so
 //! there is one source of truth for every query and table setting.
 
-use std::path::Path;
 
 use serde_json::{json, Value};
 
@@ -31,30 +30,14 @@ use crate::util::TestSite;
 
 /// The catalogue fixture, ready to build with the repository's reports.
 fn catalogue_site() -> TestSite {
-    default_site("catalogue")
+    TestSite::with_default_reports("catalogue")
 }
 
 /// A fixture whose `site.toml` holds only site-level settings (`as_of`,
 /// `subscription_start`, `data_dir`), ready to build with the repository's
 /// `queries/` and the `[tables]`, `[[tabs]]` and `prelude` of its `site.toml`.
 pub fn default_site(fixture: &str) -> TestSite {
-    let site = TestSite::new(fixture);
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for entry in walkdir::WalkDir::new(repo.join("queries")) {
-        let entry = entry.unwrap();
-        if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(repo).unwrap().to_string_lossy().into_owned();
-            site.write(&rel, &std::fs::read_to_string(entry.path()).unwrap());
-        }
-    }
-    let mut config: toml::Table =
-        toml::from_str(&std::fs::read_to_string(repo.join("site.toml")).unwrap()).unwrap();
-    let fixture: toml::Table = toml::from_str(&site.read("site.toml")).unwrap();
-    for (key, value) in fixture {
-        config.insert(key, value);
-    }
-    site.write("site.toml", &toml::to_string(&config).unwrap());
-    site
+    TestSite::with_default_reports(fixture)
 }
 
 /// Replaces `from` (which must occur) by `to` in a file of the site.
