@@ -63,6 +63,13 @@ impl Writer {
         Ok(writer)
     }
 
+    /// Writes straight into `dir`, with no staging folder and no marker:
+    /// for files added to a site that is already in place (`tally serve`
+    /// builds a view when it is first asked for).
+    pub fn into_folder(dir: &Path) -> Writer {
+        Writer { root: dir.to_path_buf(), files: 0.into() }
+    }
+
     /// Writes `bytes` to `rel`.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let mut out = self.create(rel)?;

@@ -84,6 +84,39 @@ pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Res
     Ok(BuiltViews { entries, pdf_keys })
 }
 
+/// Builds view `index` of `site` alone into `writer`, on a connection of
+/// its own (`tally serve` builds a view when it is first asked for).
+pub(super) fn write_view(site: &Site, writer: &Writer, index: usize) -> Result<()> {
+    let views = &site.views.views;
+    let view = views.get(index).ok_or_else(|| anyhow!("no view {index}"))?;
+    let db = site.db()?;
+    let conn = db.conn.try_clone().map_err(|e| anyhow!("failed to open a DuckDB connection: {e}"))?;
+    crate::report::prepare_connection(&conn, &site.params(), &site.prelude)?;
+    let reports = site.report_refs();
+    let ctx = WorkerContext {
+        config: &site.config,
+        cache_dir: &site.cache_dir,
+        as_of: site.as_of,
+        views,
+        progress: &site.progress,
+        failures: &site.failures,
+        memory_limit: &site.config.duckdb.memory_limit,
+        writer,
+        reports: &reports,
+        tables: &db.tables,
+        keep_going: false,
+        pdfs: site.config.views.pdf,
+    };
+    let group = match view.filter {
+        Filter::Organization => Group { organization: Some(view), teams: Vec::new() },
+        Filter::Team => Group { organization: None, teams: vec![view] },
+    };
+    let mut work = Vec::new();
+    ctx.build_group(&conn, 0, index, &group, &mut work)?;
+    write_pdfs(site, writer, &mut work)?;
+    Ok(())
+}
+
 fn set_threads(conn: &Connection, threads: i64) -> Result<()> {
     conn.execute_batch(&format!("SET threads = {threads}"))
         .map_err(|e| anyhow!("failed to set DuckDB's thread count: {e}"))
