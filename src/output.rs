@@ -78,6 +78,30 @@ impl Writer {
             .with_context(|| format!("failed to write `{}`", self.root.join(rel).display()))
     }
 
+    /// Makes `rel` the same file as `from` (a hard link, else a copy):
+    /// `tally serve` keeps a report's unchanged downloads this way. The
+    /// file is never written through afterwards.
+    pub fn link(&self, rel: &str, from: &Path) -> Result<()> {
+        let path = self.root.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("failed to create `{}`", parent.display()))?;
+        }
+        if std::fs::hard_link(from, &path).is_err() {
+            std::fs::copy(from, &path)
+                .with_context(|| format!("failed to copy `{}` to `{}`", from.display(), path.display()))?;
+        }
+        self.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Removes `rel`, if it was written or linked.
+    pub fn remove(&self, rel: &str) {
+        if std::fs::remove_file(self.root.join(rel)).is_ok() {
+            self.files.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
     /// Creates `rel` for writing through a buffer.
     pub fn create(&self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>> {
         let path = self.root.join(rel);

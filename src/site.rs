@@ -99,9 +99,14 @@ pub struct Site {
     /// Chart cache keys this build uses, for pruning the cache.
     chart_keys: Mutex<HashSet<String>>,
     progress: Progress,
-    /// `tally serve`: `write` leaves the views out (each is built when
-    /// first asked for, by `write_view`) and prunes no cache.
-    views_on_demand: bool,
+    /// `tally serve`: `write` leaves out the views (each is built when
+    /// first asked for, by `write_view`) and the tab PDFs, and prunes no
+    /// cache.
+    on_demand: bool,
+    /// `tally serve`: a folder holding an earlier build, and the reports
+    /// (tab id, report id) whose downloads there are the ones this build
+    /// would write; `write` links those instead of writing them again.
+    carry: Option<(PathBuf, HashSet<(String, String)>)>,
 }
 
 /// A report's result kept from an earlier run (see [`Site::run_reusing`]).
@@ -200,7 +205,8 @@ impl Site {
             failures: Mutex::new(BTreeMap::new()),
             chart_keys: Mutex::new(HashSet::new()),
             progress: Progress::for_stdout(options.quiet),
-            views_on_demand: false,
+            on_demand: false,
+            carry: None,
         })
     }
 
@@ -233,18 +239,47 @@ impl Site {
         self.db.as_ref().map_or(&[], |db| &db.tables)
     }
 
-    /// Builds each view only when asked for (`write_view`), and leaves the
-    /// caches unpruned, as `tally serve` does: a preview's reader opens a
-    /// view or two, and a build that skips the views does not know every
+    /// Leaves the views and the tab PDFs out of `write`, to be made when
+    /// asked for (`write_view`; a tab PDF from the outputs), and the caches
+    /// unpruned, as `tally serve` does: a preview's reader opens a view or
+    /// a PDF now and then, and a build that skips them does not know every
     /// chart and PDF the site uses.
-    pub fn set_views_on_demand(&mut self, on: bool) {
-        self.views_on_demand = on;
+    pub fn set_on_demand(&mut self, on: bool) {
+        self.on_demand = on;
     }
 
-    /// Writes the files of view `index` of `views` (its downloads, page
-    /// data and PDFs) with `writer`, after `run` (see `set_views_on_demand`).
-    pub fn write_view(&self, writer: &Writer, index: usize) -> Result<()> {
-        views::write_view(self, writer, index)
+    /// Takes the downloads of `reports` (tab id, report id) from the built
+    /// site in `from` instead of writing them again (`tally serve`, for
+    /// reports whose result and settings did not change).
+    pub fn carry_downloads(&mut self, from: PathBuf, reports: HashSet<(String, String)>) {
+        self.carry = Some((from, reports));
+    }
+
+    /// Links a report's downloads from the folder `carry_downloads` named,
+    /// when it holds them; all of them or none.
+    fn carried(&self, writer: &Writer, formats: &[Box<dyn Exporter + Send + Sync>], output: &ReportOutput) -> bool {
+        let Some((from, reports)) = &self.carry else { return false };
+        if !reports.contains(&(output.tab.id.clone(), output.report.id.clone())) {
+            return false;
+        }
+        let files: Vec<String> = (formats.iter())
+            .map(|f| format!("{}/{}.{}", output.tab.id, output.report.id, f.extension()))
+            .collect();
+        for (n, rel) in files.iter().enumerate() {
+            if writer.link(rel, &from.join(rel)).is_err() {
+                // Never write through a link into the earlier build.
+                files[..n].iter().for_each(|rel| writer.remove(rel));
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Writes the files of view `index` of `views` (its downloads and page
+    /// data, and with `pdfs` its tab PDFs) with `writer`, after `run` (see
+    /// `set_on_demand`).
+    pub fn write_view(&self, writer: &Writer, index: usize, pdfs: bool) -> Result<()> {
+        views::write_view(self, writer, index, pdfs)
     }
 
     /// Replaces how progress is shown (tests and library callers).
@@ -512,9 +547,11 @@ impl Site {
         let pdf_cache = self.cache_dir.join("pdf");
         let pdf_cache = pdf_cache.as_path();
         let mut pdf_keys = HashSet::new();
+        let on_demand = self.on_demand;
         let manifest_tabs = std::thread::scope(|scope_| {
             let pdfs = scope_.spawn(move || {
                 (config.tabs.iter().zip(tabs))
+                    .filter(|_| !on_demand)
                     .map(|(tab, reports)| {
                         let ctx = PdfContext { config, tab, as_of, reports, view: scope };
                         pdf::render_tab_pdf_cached(&ctx, pdf_cache)
@@ -536,7 +573,7 @@ impl Site {
             Ok::<_, anyhow::Error>(manifest_tabs)
         })?;
 
-        let built = if self.views_on_demand {
+        let built = if self.on_demand {
             let pdf = |v: &View| self.config.views.pdf && v.filter == Filter::Organization;
             let entries = self.views.views.iter().map(|v| view_entry(v, pdf(v))).collect();
             views::BuiltViews { entries, pdf_keys: HashSet::new() }
@@ -548,7 +585,7 @@ impl Site {
 
         // Keep the caches to this build's charts and PDFs, so they never
         // grow without bound.
-        if !self.views_on_demand {
+        if !self.on_demand {
             chart::prune_cache_keys(&self.cache_dir.join("charts"), &lock(&self.chart_keys))?;
             pdf::prune_cache(pdf_cache, &pdf_keys)?;
         }
@@ -609,9 +646,11 @@ impl Site {
                     continue;
                 }
                 let prefix = "";
-                write_downloads(writer, &formats, prefix, self.as_of, output, &db.conn).with_context(
-                    || format!("failed to write the downloads of tab `{}`, report `{}`", tab.id, report.id),
-                )?;
+                if !self.carried(writer, &formats, output) {
+                    write_downloads(writer, &formats, prefix, self.as_of, output, &db.conn).with_context(
+                        || format!("failed to write the downloads of tab `{}`, report `{}`", tab.id, report.id),
+                    )?;
+                }
                 let mut files = download_files(prefix, output);
                 if let Some(chart) = &output.chart {
                     writer.write(&files["svg"], chart.svg.as_bytes())?;

@@ -15,19 +15,20 @@
 //!   (params, chart, display) or the prelude changed, or when the data it
 //!   reads changed; a title, a description, a tab or a template keeps
 //!   every result;
-//! - views are built when first asked for, and again after each rebuild.
+//! - views and tab PDFs are made when first asked for (a view's files, a
+//!   PDF), and again after each rebuild.
 //!
 //! A failed rebuild changes nothing that is served: its error goes to the
 //! terminal and to every open page, and its plan is kept, so the next
 //! rebuild does what the failed one did not.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 
 use super::plan::{plan, Plan, ReportKey, SiteFiles};
 use super::state::Shared;
@@ -36,6 +37,8 @@ use crate::config::{Config, ReportConfig};
 use crate::date::Date;
 use crate::output::Writer;
 use crate::progress::Progress;
+use crate::render::page::tab_pdf_name;
+use crate::render::pdf::{self, PdfContext};
 use crate::report::ReportOutput;
 use crate::site::{BuildOptions, ReusedResult, Site};
 
@@ -45,11 +48,17 @@ const POLL: Duration = Duration::from_millis(100);
 /// editor or a copy may write a file in several steps).
 const SETTLE: Duration = Duration::from_millis(40);
 
-/// What the server asks the builder for.
+/// The builder's answer to a job: done, or the error's message.
+pub type Reply = Sender<std::result::Result<(), String>>;
+
+/// What the server asks the builder for; the builder answers when done.
 pub enum Job {
     /// Build view `index` (of the views the state lists) into the served
-    /// folder, if it is not there yet; answer when done.
-    View(usize, Sender<std::result::Result<(), String>>),
+    /// folder, if it is not there yet; with `pdfs`, its tab PDFs too.
+    View { index: usize, pdfs: bool, reply: Reply },
+    /// Lay out the PDF of the tab with this id into the served folder, if
+    /// it is not there yet.
+    TabPdf { tab: String, reply: Reply },
 }
 
 /// The dates and views of a loaded site: when a reload changes any of
@@ -71,6 +80,8 @@ pub struct Summary {
     pub ran: Vec<ReportKey>,
     /// Reports in the site.
     pub reports: usize,
+    /// Each phase's wall time.
+    pub timings: Vec<(&'static str, Duration)>,
 }
 
 /// The rebuild loop's state.
@@ -89,8 +100,13 @@ pub struct Builder {
     snapshot: Snapshot,
     /// What failed rebuilds left undone.
     pending: Plan,
-    /// The views built into the served folder since its last rebuild.
-    built_views: HashSet<usize>,
+    /// The views built into the served folder since its last rebuild, and
+    /// whether with their PDFs.
+    built_views: HashMap<usize, bool>,
+    /// The tab PDFs laid out into the served folder since then.
+    built_pdfs: HashSet<String>,
+    /// The served build's `csv_bom` (it shapes every CSV download).
+    csv_bom: Option<bool>,
 }
 
 impl Builder {
@@ -107,7 +123,9 @@ impl Builder {
             snapshot: Snapshot::default(),
             // The first build loads everything.
             pending: Plan { all_data: true, ..Plan::default() },
-            built_views: HashSet::new(),
+            built_views: HashMap::new(),
+            built_pdfs: HashSet::new(),
+            csv_bom: None,
         }
     }
 
@@ -122,8 +140,12 @@ impl Builder {
         self.rebuild_and_report(&[]);
         while !self.shared.is_stopping() {
             match jobs.recv_timeout(POLL) {
-                Ok(Job::View(index, reply)) => {
-                    let _ = reply.send(self.build_view(index).map_err(|e| super::message(&e)));
+                Ok(Job::View { index, pdfs, reply }) => {
+                    let _ = reply.send(self.build_view(index, pdfs).map_err(|e| super::message(&e)));
+                    continue;
+                }
+                Ok(Job::TabPdf { tab, reply }) => {
+                    let _ = reply.send(self.build_tab_pdf(&tab).map_err(|e| super::message(&e)));
                     continue;
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -178,6 +200,7 @@ impl Builder {
         match self.rebuild(&todo) {
             Ok(summary) => {
                 self.built_views.clear();
+                self.built_pdfs.clear();
                 let views = self.site.as_ref().map(|s| s.views.views.iter().map(|v| v.path()).collect());
                 self.shared.built(views.unwrap_or_default());
                 println!("{}", describe(&summary, start.elapsed()));
@@ -194,11 +217,13 @@ impl Builder {
 
     /// One rebuild of what `todo` asks for.
     fn rebuild(&mut self, todo: &Plan) -> Result<Summary> {
+        let start = Instant::now();
         let mut site = Site::new(&self.options)?;
         site.set_progress(Progress::silent());
-        site.set_views_on_demand(true);
+        site.set_on_demand(true);
         self.files = SiteFiles::of(&site.config, &self.options.config, &site.root, &site.data_dir);
         let key = load_key(&site.config, &site.data_dir)?;
+        let config_time = start.elapsed();
         let same_settings = self.loaded.as_ref().is_some_and(|(k, _)| *k == key);
         let has_data = self.site.as_ref().is_some_and(Site::is_loaded);
         let reload = todo.reloads_data() || !same_settings || !has_data;
@@ -227,7 +252,20 @@ impl Builder {
             }
         }
 
+        let mut timings = vec![("config", config_time)];
         let reuse = self.reusable(&site, todo, rerun_all, &changed_tables);
+        // A kept result whose report settings are all the same has the same
+        // downloads as the served build's (its title is in them).
+        let same_downloads = !reload && self.csv_bom == Some(site.config.csv_bom);
+        let carry: HashSet<ReportKey> = (site.config.reports().zip(&reuse))
+            .filter(|(_, kept)| same_downloads && kept.is_some())
+            .filter(|((tab, report), _)| {
+                let old = self.outputs.iter().find(|o| o.tab.id == tab.id && o.report.id == report.id);
+                old.is_some_and(|o| serde_json::to_value(&o.report).ok() == serde_json::to_value(*report).ok())
+            })
+            .map(|((tab, report), _)| (tab.id.clone(), report.id.clone()))
+            .collect();
+        site.carry_downloads(self.site_dir().to_path_buf(), carry);
         let ran: Vec<ReportKey> = (site.config.reports().zip(&reuse))
             .filter(|(_, kept)| kept.is_none())
             .map(|((tab, report), _)| (tab.id.clone(), report.id.clone()))
@@ -238,8 +276,10 @@ impl Builder {
         });
         match built {
             Ok(outputs) => {
-                let summary = Summary { loaded: reload, ran, reports: outputs.len() };
+                timings.extend(site.timings().iter().copied());
+                let summary = Summary { loaded: reload, ran, reports: outputs.len(), timings };
                 self.loaded = Some((key, loaded(&site)));
+                self.csv_bom = Some(site.config.csv_bom);
                 self.outputs = outputs;
                 self.site = Some(site);
                 Ok(summary)
@@ -286,19 +326,40 @@ impl Builder {
             .collect()
     }
 
-    /// Builds view `index` into the served folder, unless it is there.
-    fn build_view(&mut self, index: usize) -> Result<()> {
-        if self.built_views.contains(&index) {
+    /// Builds view `index` into the served folder (with its tab PDFs if
+    /// `pdfs`), unless it is there.
+    fn build_view(&mut self, index: usize, pdfs: bool) -> Result<()> {
+        if self.built_views.get(&index).is_some_and(|&with_pdfs| with_pdfs || !pdfs) {
             return Ok(());
         }
         let site = self.site.as_ref().ok_or_else(|| {
             anyhow!("the data is not loaded (the last rebuild failed): fix the error and the views come back")
         })?;
         let start = Instant::now();
-        site.write_view(&Writer::into_folder(self.site_dir()), index)?;
-        self.built_views.insert(index);
+        site.write_view(&Writer::into_folder(self.site_dir()), index, pdfs)?;
+        self.built_views.insert(index, pdfs);
         let view = &site.views.views[index];
-        println!("built view `{}` in {:.2} s", view.label, start.elapsed().as_secs_f64());
+        let what = if pdfs { " with its PDFs" } else { "" };
+        println!("built view `{}`{what} in {:.2} s", view.label, start.elapsed().as_secs_f64());
+        Ok(())
+    }
+
+    /// Lays out the PDF of tab `tab` into the served folder, unless it is
+    /// there, from the served build's results (through the PDF cache).
+    fn build_tab_pdf(&mut self, tab: &str) -> Result<()> {
+        if self.built_pdfs.contains(tab) {
+            return Ok(());
+        }
+        let site = self.site.as_ref().ok_or_else(|| anyhow!("no build is served yet"))?;
+        let config = site.config.tabs.iter().find(|t| t.id == tab).ok_or_else(|| anyhow!("no tab `{tab}`"))?;
+        let start = Instant::now();
+        let reports: Vec<&ReportOutput> = self.outputs.iter().filter(|o| o.tab.id == tab).collect();
+        let ctx = PdfContext { config: &site.config, tab: config, as_of: site.as_of, reports: &reports, view: None };
+        let (bytes, _) = pdf::render_tab_pdf_cached(&ctx, &site.cache_dir.join("pdf"))
+            .with_context(|| format!("failed to make the PDF of tab `{tab}`"))?;
+        Writer::into_folder(self.site_dir()).write(&format!("{tab}/{}", tab_pdf_name(config)), &bytes)?;
+        self.built_pdfs.insert(tab.to_string());
+        println!("laid out the PDF of tab `{tab}` in {:.2} s", start.elapsed().as_secs_f64());
         Ok(())
     }
 }
@@ -365,7 +426,14 @@ fn describe(summary: &Summary, took: Duration) -> String {
             if n > names.len() { format!(", +{}", n - names.len()) } else { String::new() }
         ),
     });
-    format!("rebuilt in {:.2} s: {}; pages and files written", took.as_secs_f64(), what.join(", "))
+    let phases: Vec<String> =
+        summary.timings.iter().map(|(name, d)| format!("{name} {:.2} s", d.as_secs_f64())).collect();
+    format!(
+        "rebuilt in {:.2} s: {}; pages and files written ({})",
+        took.as_secs_f64(),
+        what.join(", "),
+        phases.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -420,11 +488,16 @@ sql = "SELECT 1 AS x"
     #[test]
     fn the_summary_names_what_ran() {
         let took = Duration::from_millis(210);
-        let one = Summary { loaded: false, ran: vec![("t".into(), "a".into())], reports: 30 };
-        assert_eq!(describe(&one, took), "rebuilt in 0.21 s: 1 of 30 reports ran (t/a); pages and files written");
-        let none = Summary { loaded: false, ran: vec![], reports: 30 };
-        assert_eq!(describe(&none, took), "rebuilt in 0.21 s: no query ran (30 reports kept); pages and files written");
-        let all = Summary { loaded: true, ran: vec![("t".into(), "a".into()); 2], reports: 2 };
-        assert_eq!(describe(&all, took), "rebuilt in 0.21 s: data loaded, all 2 reports ran; pages and files written");
+        let ms = Duration::from_millis;
+        let timings = vec![("queries", ms(40)), ("write", ms(150))];
+        let one = Summary { loaded: false, ran: vec![("t".into(), "a".into())], reports: 30, timings };
+        assert_eq!(
+            describe(&one, took),
+            "rebuilt in 0.21 s: 1 of 30 reports ran (t/a); pages and files written (queries 0.04 s, write 0.15 s)"
+        );
+        let none = Summary { loaded: false, ran: vec![], reports: 30, timings: Vec::new() };
+        assert_eq!(describe(&none, took), "rebuilt in 0.21 s: no query ran (30 reports kept); pages and files written ()");
+        let all = Summary { loaded: true, ran: vec![("t".into(), "a".into()); 2], reports: 2, timings: Vec::new() };
+        assert_eq!(describe(&all, took), "rebuilt in 0.21 s: data loaded, all 2 reports ran; pages and files written ()");
     }
 }

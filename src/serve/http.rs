@@ -30,8 +30,8 @@ use super::state::{Shared, State};
 const LIVE_JS: &str = include_str!("live.js");
 /// The longest request head read.
 const MAX_HEAD: u64 = 16 * 1024;
-/// How long a request for a view waits for it to be built.
-const VIEW_WAIT: Duration = Duration::from_secs(120);
+/// How long a request for a view or a PDF waits for it to be made.
+const BUILD_WAIT: Duration = Duration::from_secs(120);
 
 /// What every connection needs.
 pub struct Context {
@@ -173,8 +173,8 @@ pub fn respond(path: &str, context: &Context) -> Response {
     }
     let mut body = std::fs::read(&file);
     if body.is_err() {
-        if let Some(index) = view_of(&segments, &state.views) {
-            if let Err(message) = build_view(context, index) {
+        if let Some(job) = on_demand(&segments, &state.views) {
+            if let Err(message) = ask(context, job) {
                 return page_or_text(&file, "503 Service Unavailable", &message, &state);
             }
         } else {
@@ -255,24 +255,43 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The index of the view a path under `views/<filter>/<slug>/` belongs to.
-fn view_of(segments: &[String], views: &[String]) -> Option<usize> {
+/// What the builder makes when asked for a file it has not made yet.
+#[derive(Debug, PartialEq)]
+enum OnDemand {
+    /// A view (by its index in the state's list), with its PDFs or not.
+    View(usize, bool),
+    /// A tab's PDF (by tab id).
+    TabPdf(String),
+}
+
+/// What a missing file is made by: a file under `views/<filter>/<slug>/`
+/// by its view (its PDF asks for the view's PDFs), `<tab>/<tab>.pdf` by
+/// laying out the tab's PDF.
+fn on_demand(segments: &[String], views: &[String]) -> Option<OnDemand> {
+    let is_pdf = |tab: &str, file: &str| file.strip_suffix(".pdf") == Some(tab);
     match segments {
-        [first, filter, slug, _, ..] if first == "views" => {
+        [first, filter, slug, rest @ ..] if first == "views" && !rest.is_empty() => {
             let path = format!("views/{filter}/{slug}/");
-            views.iter().position(|v| *v == path)
+            let index = views.iter().position(|v| *v == path)?;
+            Some(OnDemand::View(index, matches!(rest, [tab, file] if is_pdf(tab, file))))
         }
+        [tab, file] if is_pdf(tab, file) => Some(OnDemand::TabPdf(tab.clone())),
         _ => None,
     }
 }
 
-fn build_view(context: &Context, index: usize) -> Result<(), String> {
+/// Asks the builder to make a missing file, and waits.
+fn ask(context: &Context, job: OnDemand) -> Result<(), String> {
     let (reply, answer) = mpsc::channel();
-    let sent = context.jobs.lock().map(|jobs| jobs.send(Job::View(index, reply)).is_ok()).unwrap_or(false);
+    let job = match job {
+        OnDemand::View(index, pdfs) => Job::View { index, pdfs, reply },
+        OnDemand::TabPdf(tab) => Job::TabPdf { tab, reply },
+    };
+    let sent = context.jobs.lock().map(|jobs| jobs.send(job).is_ok()).unwrap_or(false);
     if !sent {
         return Err("The server is stopping.".into());
     }
-    answer.recv_timeout(VIEW_WAIT).unwrap_or_else(|_| Err("The view took too long to build.".into()))
+    answer.recv_timeout(BUILD_WAIT).unwrap_or_else(|_| Err("It took too long to build.".into()))
 }
 
 /// The content type of a site file, by its extension.
@@ -412,13 +431,17 @@ mod tests {
     }
 
     #[test]
-    fn view_files_name_their_view() {
+    fn views_and_pdfs_are_made_when_asked_for() {
         let views = vec!["views/organization/acme/".to_string(), "views/team/acme-ops/".to_string()];
-        let of = |p: &str| view_of(&site_path(p).unwrap(), &views);
-        assert_eq!(of("/views/team/acme-ops/users-activity/data.js"), Some(1));
-        assert_eq!(of("/views/organization/acme/index.js"), Some(0));
+        let of = |p: &str| on_demand(&site_path(p).unwrap(), &views);
+        assert_eq!(of("/views/team/acme-ops/users-activity/data.js"), Some(OnDemand::View(1, false)));
+        assert_eq!(of("/views/organization/acme/index.js"), Some(OnDemand::View(0, false)));
+        assert_eq!(of("/views/organization/acme/entities/entities.pdf"), Some(OnDemand::View(0, true)));
+        assert_eq!(of("/views/organization/acme/entities/monthly-entities.csv"), Some(OnDemand::View(0, false)));
         assert_eq!(of("/views/organization/other/index.js"), None);
         assert_eq!(of("/views/index.js"), None);
+        assert_eq!(of("/entities/entities.pdf"), Some(OnDemand::TabPdf("entities".into())));
+        assert_eq!(of("/entities/other.pdf"), None);
         assert_eq!(of("/users-activity/index.html"), None);
     }
 }

@@ -85,8 +85,9 @@ pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Res
 }
 
 /// Builds view `index` of `site` alone into `writer`, on a connection of
-/// its own (`tally serve` builds a view when it is first asked for).
-pub(super) fn write_view(site: &Site, writer: &Writer, index: usize) -> Result<()> {
+/// its own, with its tab PDFs if `pdfs` (`tally serve` builds a view when
+/// it is first asked for).
+pub(super) fn write_view(site: &Site, writer: &Writer, index: usize, pdfs: bool) -> Result<()> {
     let views = &site.views.views;
     let view = views.get(index).ok_or_else(|| anyhow!("no view {index}"))?;
     let db = site.db()?;
@@ -105,7 +106,7 @@ pub(super) fn write_view(site: &Site, writer: &Writer, index: usize) -> Result<(
         reports: &reports,
         tables: &db.tables,
         keep_going: false,
-        pdfs: site.config.views.pdf,
+        pdfs: pdfs && site.config.views.pdf,
     };
     let group = match view.filter {
         Filter::Organization => Group { organization: Some(view), teams: Vec::new() },
