@@ -223,7 +223,7 @@ impl Builder {
         site.set_on_demand(true);
         self.files = SiteFiles::of(&site.config, &self.options.config, &site.root, &site.data_dir);
         let key = load_key(&site.config, &site.data_dir)?;
-        let config_time = start.elapsed();
+        let mut timings = vec![("config", start.elapsed())];
         let same_settings = self.loaded.as_ref().is_some_and(|(k, _)| *k == key);
         let has_data = self.site.as_ref().is_some_and(Site::is_loaded);
         let reload = todo.reloads_data() || !same_settings || !has_data;
@@ -245,14 +245,15 @@ impl Builder {
             }
         } else {
             let old = self.site.as_mut().ok_or_else(|| anyhow!("the data is not loaded"))?;
+            let adopting = Instant::now();
             if let Err(e) = site.adopt_loaded(old) {
                 // Give the data back to the served site.
                 old.adopt_loaded(&mut site)?;
                 return Err(e);
             }
+            timings.push(("data kept", adopting.elapsed()));
         }
 
-        let mut timings = vec![("config", config_time)];
         let reuse = self.reusable(&site, todo, rerun_all, &changed_tables);
         // A kept result whose report settings are all the same has the same
         // downloads as the served build's (its title is in them).

@@ -30,7 +30,8 @@ pub struct State {
     pub version: u64,
     /// The server is stopping.
     pub stopping: bool,
-    session: String,
+    /// Unique to this run of the server: the first part of `build`.
+    pub session: String,
 }
 
 impl Shared {

@@ -102,10 +102,10 @@ mod tests {
         assert_eq!(
             before.changes(&after),
             [
-                config.clone(),
                 data.join("logins.csv"),
                 data.join("page_visits/2025-07.csv"),
-                root.join("queries/missing.sql")
+                root.join("queries/missing.sql"),
+                config.clone(),
             ]
         );
     }
