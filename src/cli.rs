@@ -36,6 +36,10 @@ pub enum Command {
     Sample(SampleArgs),
     /// Serve a built site to AI assistants: a read-only Model Context Protocol server on stdio.
     Mcp(McpArgs),
+    /// Preview the site while you write it: build it into a folder of its own, serve it on
+    /// 127.0.0.1, rebuild what a change touches and reload the open pages.
+    #[command(after_help = PATHS_HELP)]
+    Serve(ServeArgs),
 }
 
 /// `tally build`.
@@ -121,6 +125,29 @@ pub struct McpArgs {
     /// The built site folder to serve (the one holding `api/index.json`); default: the config's `output_dir`.
     #[arg(long)]
     pub site: Option<PathBuf>,
+}
+
+/// `tally serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The site config (relative to the working directory).
+    #[arg(short, long, default_value = "site.toml")]
+    pub config: PathBuf,
+    /// The port to listen on (0: any free port; the address is printed).
+    #[arg(short, long, default_value_t = 8080)]
+    pub port: u16,
+    /// The address to listen on. Anything but a loopback address lets other machines read the site.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Open the site in the browser once it is built.
+    #[arg(long)]
+    pub open: bool,
+    /// Read the exports from here instead of the config's `data_dir` (relative to the working directory).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// The as-of date (YYYY-MM-DD); default: the config's `as_of`, else the latest date in the data.
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<Date>,
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {

@@ -18,5 +18,6 @@ pub mod progress;
 pub mod render;
 pub mod report;
 pub mod sample;
+pub mod serve;
 pub mod site;
 pub mod view;

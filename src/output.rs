@@ -63,12 +63,26 @@ impl Writer {
         Ok(writer)
     }
 
+    /// Writes straight into `dir`, with no staging folder and no marker:
+    /// for files added to a site that is already in place (`tally serve`
+    /// builds a view when it is first asked for).
+    pub fn into_folder(dir: &Path) -> Writer {
+        Writer { root: dir.to_path_buf(), files: 0.into() }
+    }
+
     /// Writes `bytes` to `rel`.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let mut out = self.create(rel)?;
         out.write_all(bytes)
             .and_then(|()| out.flush())
             .with_context(|| format!("failed to write `{}`", self.root.join(rel).display()))
+    }
+
+    /// Removes `rel`, if it was written or linked.
+    pub fn remove(&self, rel: &str) {
+        if std::fs::remove_file(self.root.join(rel)).is_ok() {
+            self.files.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Creates `rel` for writing through a buffer.
@@ -89,9 +103,10 @@ impl Writer {
         self.root.join(rel)
     }
 
-    /// Puts the file `from` (a cache entry, or a file written before in this
-    /// build) at `rel`, as a hard link where it can: neither is ever
-    /// written in place again.
+    /// Puts the file `from` (a cache entry, a file written before in this
+    /// build, or `tally serve`'s previous build of an unchanged report) at
+    /// `rel`, as a hard link where it can: neither is ever written in place
+    /// again.
     pub fn link(&self, from: &Path, rel: &str) -> Result<()> {
         let path = self.root.join(rel);
         if let Some(parent) = path.parent() {

@@ -99,6 +99,25 @@ pub struct Site {
     /// Chart cache keys this build uses, for pruning the cache.
     chart_keys: Mutex<HashSet<String>>,
     progress: Progress,
+    /// `tally serve`: `write` leaves out the views (each is built when
+    /// first asked for, by `write_view`) and the tab PDFs, and prunes no
+    /// cache.
+    on_demand: bool,
+    /// `tally serve`: a folder holding an earlier build, and the reports
+    /// (tab id, report id) whose downloads there are the ones this build
+    /// would write; `write` links those instead of writing them again.
+    carry: Option<(PathBuf, HashSet<(String, String)>)>,
+}
+
+/// A report's result kept from an earlier run (see [`Site::run_reusing`]).
+#[derive(Debug, Clone)]
+pub struct ReusedResult {
+    /// The result, as the earlier run held it.
+    pub table: ResultTable,
+    /// How many rows the result has.
+    pub total_rows: usize,
+    /// Its rendered chart, if it has one.
+    pub chart: Option<crate::report::RenderedChart>,
 }
 
 /// What a build did, for the summary line.
@@ -186,7 +205,86 @@ impl Site {
             failures: Mutex::new(BTreeMap::new()),
             chart_keys: Mutex::new(HashSet::new()),
             progress: Progress::for_stdout(options.quiet),
+            on_demand: false,
+            carry: None,
         })
+    }
+
+    /// Takes over the data `old` loaded, instead of loading it again: the
+    /// database, the dates and the views (`tally serve`, after a change to
+    /// the reports, templates or prelude; the caller checks that the
+    /// config's data settings are unchanged), leaving `old` without data
+    /// (`old.adopt_loaded(new)` gives it back). Then settles this config's
+    /// notes and defines this prelude's macros, as `load` does.
+    pub fn adopt_loaded(&mut self, old: &mut Site) -> Result<()> {
+        let db = old.db.take().ok_or_else(|| anyhow!("the data is not loaded"))?;
+        self.as_of = old.as_of;
+        self.subscription_start = old.subscription_start;
+        self.first_day = old.first_day;
+        self.views = std::mem::take(&mut old.views);
+        self.scope = old.scope.take();
+        let params = Params { as_of: self.as_of, subscription_start: self.subscription_start };
+        let db = self.db.insert(db);
+        db.resolve_notes(&mut self.config)?;
+        crate::report::prepare_connection(&db.conn, &params, &self.prelude)
+    }
+
+    /// Whether the data is loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.db.is_some()
+    }
+
+    /// The loaded tables (empty before `load`).
+    pub fn tables(&self) -> &[LoadedTable] {
+        self.db.as_ref().map_or(&[], |db| &db.tables)
+    }
+
+    /// Leaves the views and the tab PDFs out of `write`, to be made when
+    /// asked for (`write_view`; a tab PDF from the outputs), and the caches
+    /// unpruned, as `tally serve` does: a preview's reader opens a view or
+    /// a PDF now and then, and a build that skips them does not know every
+    /// chart and PDF the site uses.
+    pub fn set_on_demand(&mut self, on: bool) {
+        self.on_demand = on;
+    }
+
+    /// Takes the downloads of `reports` (tab id, report id) from the built
+    /// site in `from` instead of writing them again (`tally serve`, for
+    /// reports whose result and settings did not change).
+    pub fn carry_downloads(&mut self, from: PathBuf, reports: HashSet<(String, String)>) {
+        self.carry = Some((from, reports));
+    }
+
+    /// Links a report's downloads from the folder `carry_downloads` named,
+    /// when it holds them; all of them or none.
+    fn carried(
+        &self,
+        writer: &Writer,
+        formats: &[Box<dyn Exporter + Send + Sync>],
+        output: &ReportOutput,
+    ) -> bool {
+        let Some((from, reports)) = &self.carry else { return false };
+        if !reports.contains(&(output.tab.id.clone(), output.report.id.clone())) {
+            return false;
+        }
+        let files: Vec<String> = (formats.iter())
+            .map(|f| format!("{}/{}.{}", output.tab.id, output.report.id, f.extension()))
+            .collect();
+        for (n, rel) in files.iter().enumerate() {
+            if writer.link(&from.join(rel), rel).is_err() {
+                // Never write through a link into the earlier build.
+                files[..n].iter().for_each(|rel| writer.remove(rel));
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Writes the files of view `index` of `views` (its downloads and page
+    /// data, and with `pdfs` its tab PDFs) with `writer`, after `run` (see
+    /// `set_on_demand`).
+    pub fn write_view(&self, writer: &Writer, index: usize, pdfs: bool) -> Result<()> {
+        views::write_view(self, writer, index, pdfs)
     }
 
     /// Replaces how progress is shown (tests and library callers).
@@ -302,6 +400,19 @@ impl Site {
     /// Runs every report's query once, then renders the charts. With
     /// `keep_going`, a failing report is recorded and left empty.
     pub fn run(&mut self, keep_going: bool) -> Result<Vec<ReportOutput>> {
+        let none = self.config.reports().map(|_| None).collect();
+        self.run_reusing(keep_going, none)
+    }
+
+    /// `run`, except that a report whose entry in `reuse` (one per report,
+    /// in `config.reports()` order) holds a result keeps that result and
+    /// its chart instead of running its query: `tally serve` re-runs only
+    /// the reports a change touched.
+    pub fn run_reusing(
+        &mut self,
+        keep_going: bool,
+        mut reuse: Vec<Option<ReusedResult>>,
+    ) -> Result<Vec<ReportOutput>> {
         let start = Instant::now();
         self.sqls =
             self.config.reports().map(|(_, report)| report.load_sql(&self.root)).collect::<Result<_>>()?;
@@ -314,7 +425,14 @@ impl Site {
         self.progress.start("queries", total, "reports");
         let db = self.db()?;
         let mut outputs = Vec::new();
-        for (r, shown) in self.report_refs().into_iter().zip(shown) {
+        for ((r, shown), reused) in self.report_refs().into_iter().zip(shown).zip(reuse.iter_mut()) {
+            if let Some(kept) = reused.take() {
+                let mut output = r.output(kept.table, kept.total_rows, self.as_of);
+                output.chart = kept.chart;
+                outputs.push(output);
+                self.progress.advance(1);
+                continue;
+            }
             self.progress.message(&format!("{}/{}", r.tab.id, r.report.id));
             let result = shown
                 .and_then(|_| run_report(&db.conn, &r, &self.config))
@@ -341,7 +459,7 @@ impl Site {
         let mut jobs = Vec::new();
         let mut owners = Vec::new();
         for (i, output) in outputs.iter().enumerate() {
-            if self.failed("", &output.tab.id, &output.report.id) {
+            if output.chart.is_some() || self.failed("", &output.tab.id, &output.report.id) {
                 continue;
             }
             if let Some(job) = chart_job(output, "")? {
@@ -434,9 +552,11 @@ impl Site {
         let pdf_cache = self.cache_dir.join("pdf");
         let pdf_cache = pdf_cache.as_path();
         let mut pdf_keys = HashSet::new();
+        let on_demand = self.on_demand;
         let manifest_tabs = std::thread::scope(|scope_| {
             let pdfs = scope_.spawn(move || {
                 (config.tabs.iter().zip(tabs))
+                    .filter(|_| !on_demand)
                     .map(|(tab, reports)| {
                         let ctx = PdfContext { config, tab, as_of, reports, view: scope };
                         pdf::render_tab_pdf_cached(&ctx, pdf_cache)
@@ -458,14 +578,22 @@ impl Site {
             Ok::<_, anyhow::Error>(manifest_tabs)
         })?;
 
-        let built = views::write_views(self, writer, keep_going)?;
+        let built = if self.on_demand {
+            let pdf = |v: &View| self.config.views.pdf && v.filter == Filter::Organization;
+            let entries = self.views.views.iter().map(|v| view_entry(v, pdf(v))).collect();
+            views::BuiltViews { entries, pdf_keys: HashSet::new() }
+        } else {
+            views::write_views(self, writer, keep_going)?
+        };
         pdf_keys.extend(built.pdf_keys);
         writer.write("views/index.js", &html::filter_script(&self.filter_model(&built.entries))?)?;
 
         // Keep the caches to this build's charts and PDFs, so they never
         // grow without bound.
-        chart::prune_cache_keys(&self.cache_dir.join("charts"), &lock(&self.chart_keys))?;
-        pdf::prune_cache(pdf_cache, &pdf_keys)?;
+        if !self.on_demand {
+            chart::prune_cache_keys(&self.cache_dir.join("charts"), &lock(&self.chart_keys))?;
+            pdf::prune_cache(pdf_cache, &pdf_keys)?;
+        }
 
         let manifest = Manifest {
             tally_version: env!("CARGO_PKG_VERSION").into(),
@@ -523,9 +651,16 @@ impl Site {
                     continue;
                 }
                 let prefix = "";
-                write_downloads(writer, &formats, prefix, self.as_of, output, &db.conn).with_context(
-                    || format!("failed to write the downloads of tab `{}`, report `{}`", tab.id, report.id),
-                )?;
+                if !self.carried(writer, &formats, output) {
+                    write_downloads(writer, &formats, prefix, self.as_of, output, &db.conn).with_context(
+                        || {
+                            format!(
+                                "failed to write the downloads of tab `{}`, report `{}`",
+                                tab.id, report.id
+                            )
+                        },
+                    )?;
+                }
                 let mut files = download_files(prefix, output);
                 if let Some(chart) = &output.chart {
                     writer.write(&files["svg"], chart.svg.as_bytes())?;

@@ -5,6 +5,7 @@ pub mod check;
 pub mod init;
 pub mod mcp;
 pub mod sample;
+pub mod serve;
 
 use crate::cli::{Cli, Command};
 
@@ -16,5 +17,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init(args) => init::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Mcp(args) => mcp::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }

@@ -196,16 +196,7 @@ fn run_workers(
         crate::report::prepare_connection(&conn, &site.params(), &site.prelude)?;
         connections.push(conn);
     }
-    // Which reports read only tables a team does not narrow.
-    let team_blind: Vec<bool> = reports
-        .iter()
-        .map(|r| {
-            tables_read(r.view_sql, &db.tables).into_iter().all(|name| {
-                let table = db.tables.iter().find(|t| t.name == name).expect("a loaded table");
-                coverage(table, &db.tables, Filter::Team) != Coverage::Filtered
-            })
-        })
-        .collect();
+    let team_blind = team_blind(reports, &db.tables);
     let ctx = WorkerContext {
         config: &site.config,
         cache_dir: &site.cache_dir,
@@ -260,6 +251,55 @@ fn run_workers(
         work.extend(result?);
     }
     Ok(work)
+}
+
+/// Per report: it reads only tables a team does not narrow.
+fn team_blind(reports: &[ReportRef<'_>], tables: &[LoadedTable]) -> Vec<bool> {
+    reports
+        .iter()
+        .map(|r| {
+            tables_read(r.view_sql, tables).into_iter().all(|name| {
+                let table = tables.iter().find(|t| t.name == name).expect("a loaded table");
+                coverage(table, tables, Filter::Team) != Coverage::Filtered
+            })
+        })
+        .collect()
+}
+
+/// Builds view `index` of `site` alone into `writer`, on a connection of
+/// its own, with its tab PDFs if `pdfs` (`tally serve` builds a view when
+/// it is first asked for). It does not use or fill the view cache.
+pub(super) fn write_view(site: &Site, writer: &Writer, index: usize, pdfs: bool) -> Result<()> {
+    let views = &site.views.views;
+    let view = views.get(index).ok_or_else(|| anyhow!("no view {index}"))?;
+    let db = site.db()?;
+    let conn = db.conn.try_clone().map_err(|e| anyhow!("failed to open a DuckDB connection: {e}"))?;
+    crate::report::prepare_connection(&conn, &site.params(), &site.prelude)?;
+    let reports = site.report_refs();
+    let team_blind = team_blind(&reports, &db.tables);
+    let ctx = WorkerContext {
+        config: &site.config,
+        cache_dir: &site.cache_dir,
+        as_of: site.as_of,
+        views,
+        progress: &site.progress,
+        failures: &site.failures,
+        memory_limit: &site.config.duckdb.memory_limit,
+        writer,
+        reports: &reports,
+        team_blind: &team_blind,
+        tables: &db.tables,
+        keep_going: false,
+        pdfs: pdfs && site.config.views.pdf,
+    };
+    let group = match view.filter {
+        Filter::Organization => Group { organization: Some(view), teams: Vec::new(), key: String::new() },
+        Filter::Team => Group { organization: None, teams: vec![view], key: String::new() },
+    };
+    let mut work = Vec::new();
+    ctx.build_group(&conn, 0, index, &group, &mut work)?;
+    write_pdfs(site, writer, &mut work)?;
+    Ok(())
 }
 
 fn set_threads(conn: &Connection, threads: i64) -> Result<()> {

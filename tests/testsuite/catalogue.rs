@@ -23,7 +23,6 @@
 //! `site.toml` (which holds `as_of`, `subscription_start` and `data_dir`), so
 //! there is one source of truth for every query and table setting.
 
-
 use serde_json::{json, Value};
 
 use crate::util::TestSite;

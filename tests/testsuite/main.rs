@@ -15,6 +15,7 @@ mod invariants;
 mod mcp;
 mod payloads;
 mod sample;
+mod serve;
 mod util;
 mod view_sql;
 mod views;
