@@ -116,7 +116,7 @@ mod tests {
         let (a, b) = (dir.path().join("a.sql"), dir.path().join("b.sql"));
         std::fs::write(&a, "1").unwrap();
         std::fs::write(&b, "1").unwrap();
-        let before = Snapshot::take(&[a.clone()], &[]);
+        let before = Snapshot::take(std::slice::from_ref(&a), &[]);
         // During the rebuild `a` changes, and the new config watches `b`.
         std::fs::write(&a, "22").unwrap();
         let next = before.carried_into(Snapshot::take(&[a.clone(), b.clone()], &[]));
