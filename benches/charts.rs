@@ -74,6 +74,8 @@ fn job(key: &str, chart: &ChartConfig, table: &ResultTable) -> ChartJob {
         option_json: build_option(chart, table).expect("option").to_string(),
         width: chart.width,
         height: chart.height,
+        title: String::new(),
+        description: String::new(),
     }
 }
 

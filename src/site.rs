@@ -699,6 +699,9 @@ pub(crate) fn chart_job(output: &ReportOutput, prefix: &str) -> Result<Option<Ch
         option_json: serde_json::to_string(&option)?,
         width: chart.width,
         height: chart.height,
+        // The image names itself and says what it shows, as its card does.
+        title: output.report.title.clone(),
+        description: chart::summarize(chart, &output.table, &chart::Comparison::of(&output.report, output.as_of)),
     }))
 }
 

@@ -14,6 +14,7 @@
 //! text stack, the fonts), and a cached result is byte-for-byte what a fresh
 //! render gives.
 
+mod described;
 mod metrics;
 mod option;
 mod raster;
@@ -28,7 +29,7 @@ use std::thread;
 use anyhow::{anyhow, bail, Context as _, Result};
 use sha2::{Digest, Sha256};
 
-pub use option::{build_option, build_option_with_theme, check_columns, ChartTheme};
+pub use option::{build_option, build_option_with_theme, check_columns, ChartTheme, MAX_DRAWN, OTHER};
 pub use summary::{format_number, summarize, Comparison};
 
 use crate::render::cache;
@@ -44,7 +45,7 @@ pub const CHARTS_JS: &str = include_str!("../../../themes/default/static/charts.
 
 /// Bump when the SVG post-processing or rasterising changes output, so
 /// cached charts are not reused across the change.
-const RENDER_FORMAT: u32 = 1;
+const RENDER_FORMAT: u32 = 2;
 
 /// One chart to render.
 #[derive(Debug, Clone)]
@@ -57,6 +58,12 @@ pub struct ChartJob {
     pub width: u32,
     /// Image height in pixels.
     pub height: u32,
+    /// The image's name (the report title): the SVG's `<title>`, the PNG's
+    /// `Title` text.
+    pub title: String,
+    /// The image's text alternative (the chart's one-line summary): the
+    /// SVG's `<desc>`, the PNG's `Description` text.
+    pub description: String,
 }
 
 impl ChartJob {
@@ -67,6 +74,11 @@ impl ChartJob {
         hash.update(self.width.to_le_bytes());
         hash.update(self.height.to_le_bytes());
         hash.update(self.option_json.as_bytes());
+        // Lengths first, so no title and description pair hashes as another.
+        for text in [&self.title, &self.description] {
+            hash.update((text.len() as u64).to_le_bytes());
+            hash.update(text.as_bytes());
+        }
         cache::key(hash)
     }
 }
@@ -95,7 +107,9 @@ impl ChartRenderer {
     fn render_images(&self, job: &ChartJob, key: &str) -> Rendered {
         let svg = self.engine.render_svg(&job.option_json, job.width, job.height)?;
         let svg = scope_ids(&svg, &format!("tc{}", &key[..10]));
+        let svg = described::svg_with_title(&svg, &job.title, &job.description);
         let png = raster::svg_to_png(&svg, job.width, job.height)?;
+        let png = described::png_with_text(&png, &[("Title", &job.title), ("Description", &job.description)])?;
         Ok((svg, png))
     }
 }
