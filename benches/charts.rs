@@ -75,6 +75,8 @@ fn job(key: &str, chart: &ChartConfig, table: &ResultTable) -> ChartJob {
         width: chart.width,
         height: chart.height,
         png: true,
+        title: String::new(),
+        description: String::new(),
     }
 }
 

@@ -47,6 +47,12 @@ pub struct Config {
     /// `themes/<name>/` next to `site.toml` with `templates/` and `static/`.
     #[serde(default = "default_theme")]
     pub theme: String,
+    /// The colour scheme pages open in: `system` follows the reader's
+    /// system setting, `light` or `dark` sets it. A reader's own choice (the
+    /// page's toggle, or `#theme=dark` in the URL) overrides it. PDFs and
+    /// the PNG and SVG downloads are always light.
+    #[serde(default)]
+    pub theme_mode: ThemeMode,
     /// The date "current month", "last 7 days" and "current year" are relative
     /// to; rows stamped after it are ignored. Default: the latest timestamp in
     /// the data. `--as-of` overrides it.
@@ -398,6 +404,30 @@ pub enum Measure {
     /// A state at a moment (active seats, entities, data sources): carried
     /// forward, and compared with the end of the previous month.
     Level,
+}
+
+/// The colour scheme pages open in (`theme_mode`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThemeMode {
+    /// Light or dark as the reader's system is set.
+    #[default]
+    System,
+    /// Light, unless the reader picks dark.
+    Light,
+    /// Dark, unless the reader picks light.
+    Dark,
+}
+
+impl ThemeMode {
+    /// The name pages and scripts use: `system`, `light` or `dark`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThemeMode::System => "system",
+            ThemeMode::Light => "light",
+            ThemeMode::Dark => "dark",
+        }
+    }
 }
 
 /// Width of a report card on wide screens.
@@ -874,6 +904,15 @@ chart = { kind = "line", x = "month", y = ["n"] }
         assert_eq!(report.width(), Width::Half);
         let chart = report.chart.as_ref().unwrap();
         assert_eq!((chart.kind, chart.width, chart.height), (ChartKind::Line, 640, 320));
+    }
+
+    #[test]
+    fn theme_mode_is_system_unless_set_and_only_three_words() {
+        assert_eq!(Config::parse(MINIMAL, "site.toml").unwrap().theme_mode, ThemeMode::System);
+        let dark = Config::parse(&format!("theme_mode = \"dark\"\n{MINIMAL}"), "site.toml").unwrap();
+        assert_eq!(dark.theme_mode.as_str(), "dark");
+        let err = parse_err(&format!("theme_mode = \"night\"\n{MINIMAL}"));
+        assert!(err.contains("theme_mode") && err.contains("unknown variant `night`"), "{err}");
     }
 
     #[test]

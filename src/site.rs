@@ -847,6 +847,9 @@ pub(crate) fn chart_job(output: &ReportOutput, prefix: &str) -> Result<Option<Ch
         height: chart.height,
         // Views' charts go into their PDFs only.
         png: prefix.is_empty(),
+        // The image names itself and says what it shows, as its card does.
+        title: output.report.title.clone(),
+        description: chart::summarize(chart, &output.table, &chart::Comparison::of(&output.report, output.as_of)),
     }))
 }
 

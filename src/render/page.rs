@@ -26,6 +26,8 @@ pub struct SiteView {
     pub tabs: Vec<TabLink>,
     /// The one view the whole site shows (`tally build --view`), named.
     pub scope: Option<String>,
+    /// The colour scheme pages open in: `system`, `light` or `dark`.
+    pub theme_mode: &'static str,
 }
 
 /// A tab in the tab bar.
@@ -173,17 +175,45 @@ pub fn site_view(config: &Config, as_of: Date) -> SiteView {
             })
             .collect(),
         scope: None,
+        theme_mode: config.theme_mode.as_str(),
     }
 }
 
-/// `active_seats` -> `Active seats`.
+/// Words a column name spells in lower case that readers know in capitals.
+const ACRONYMS: [(&str, &str); 15] = [
+    ("ai", "AI"),
+    ("api", "API"),
+    ("csv", "CSV"),
+    ("id", "ID"),
+    ("ids", "IDs"),
+    ("ip", "IP"),
+    ("json", "JSON"),
+    ("mcp", "MCP"),
+    ("pdf", "PDF"),
+    ("sql", "SQL"),
+    ("sso", "SSO"),
+    ("ui", "UI"),
+    ("url", "URL"),
+    ("urls", "URLs"),
+    ("utc", "UTC"),
+];
+
+/// `active_seats` -> `Active seats`, `ai_interactions` -> `AI
+/// interactions`, `user_id` -> `User ID`.
 pub fn column_label(name: &str) -> String {
-    let spaced = name.replace('_', " ");
-    let mut chars = spaced.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
+    let words: Vec<String> = name
+        .split('_')
+        .enumerate()
+        .map(|(i, word)| match ACRONYMS.iter().find(|(lower, _)| *lower == word) {
+            Some((_, upper)) => (*upper).to_string(),
+            None if i == 0 => {
+                let mut chars = word.chars();
+                chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+            }
+            None => word.to_string(),
+        })
+        .collect();
+    words.join(" ")
 }
 
 /// Escapes JSON for a `<script type="application/json">` element, so no
@@ -414,6 +444,13 @@ mod tests {
     #[test]
     fn labels_and_escapes() {
         assert_eq!(column_label("active_seats"), "Active seats");
+        assert_eq!(column_label("ai_interactions"), "AI interactions");
+        assert_eq!(column_label("mcp_calls"), "MCP calls");
+        assert_eq!(column_label("user_id"), "User ID");
+        assert_eq!(column_label("via_api_or_ui"), "Via API or UI");
+        // Only whole words: `aid`, `said` and `idle` stay as they are.
+        assert_eq!(column_label("aid_said_idle"), "Aid said idle");
+        assert_eq!(column_label(""), "");
         assert_eq!(
             escape_script_json(r#"{"a":"</script><!--&"}"#),
             r#"{"a":"\u003c/script\u003e\u003c!--\u0026"}"#

@@ -20,6 +20,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 /// The built-in theme's static files, by path under `assets/`.
 pub const BUILTIN_ASSETS: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../../themes/default/static/style.css")),
+    ("theme.js", include_bytes!("../../themes/default/static/theme.js")),
     ("site.js", include_bytes!("../../themes/default/static/site.js")),
     ("charts.js", include_bytes!("../../themes/default/static/charts.js")),
     ("tables.js", include_bytes!("../../themes/default/static/tables.js")),

@@ -512,7 +512,7 @@ fn headlines_and_summaries_compare_like_with_like() {
     );
     // MCP: 1 on Mar 5 against none on 1-18 February (Feb 20 is later).
     assert!(
-        page.contains("Mcp calls 1 in 1\u{2013}18 Mar 2026, up 1 from 1\u{2013}18 Feb."),
+        page.contains("MCP calls 1 in 1\u{2013}18 Mar 2026, up 1 from 1\u{2013}18 Feb."),
         "no MCP summary"
     );
     let page = site.read("public/users-activity/index.html");

@@ -14,6 +14,7 @@
 //! text stack, the fonts), and a cached result is byte-for-byte what a fresh
 //! render gives.
 
+mod described;
 mod metrics;
 mod option;
 mod raster;
@@ -28,7 +29,7 @@ use std::thread;
 use anyhow::{anyhow, bail, Context as _, Result};
 use sha2::{Digest, Sha256};
 
-pub use option::{build_option, build_option_with_theme, check_columns, ChartTheme};
+pub use option::{build_option, build_option_with_theme, check_columns, ChartTheme, MAX_DRAWN, OTHER};
 pub use summary::{format_number, summarize, Comparison};
 
 use crate::render::cache;
@@ -44,7 +45,7 @@ pub const CHARTS_JS: &str = include_str!("../../../themes/default/static/charts.
 
 /// Bump when the SVG post-processing or rasterising changes output, so
 /// cached charts are not reused across the change.
-const RENDER_FORMAT: u32 = 1;
+const RENDER_FORMAT: u32 = 2;
 
 /// One chart to render.
 #[derive(Debug, Clone)]
@@ -60,6 +61,12 @@ pub struct ChartJob {
     /// Whether to make the PNG too; a chart only a PDF shows (a view's) needs
     /// just the SVG, and rasterising is a good part of a chart's time.
     pub png: bool,
+    /// The image's name (the report title): the SVG's `<title>`, the PNG's
+    /// `Title` text.
+    pub title: String,
+    /// The image's text alternative (the chart's one-line summary): the
+    /// SVG's `<desc>`, the PNG's `Description` text.
+    pub description: String,
 }
 
 impl ChartJob {
@@ -71,6 +78,11 @@ impl ChartJob {
         hash.update(self.height.to_le_bytes());
         hash.update([u8::from(self.png)]);
         hash.update(self.option_json.as_bytes());
+        // Lengths first, so no title and description pair hashes as another.
+        for text in [&self.title, &self.description] {
+            hash.update((text.len() as u64).to_le_bytes());
+            hash.update(text.as_bytes());
+        }
         cache::key(hash)
     }
 }
@@ -99,7 +111,13 @@ impl ChartRenderer {
     fn render_images(&self, job: &ChartJob, key: &str) -> Rendered {
         let svg = self.engine.render_svg(&job.option_json, job.width, job.height)?;
         let svg = scope_ids(&svg, &format!("tc{}", &key[..10]));
-        let png = if job.png { raster::svg_to_png(&svg, job.width, job.height)? } else { Vec::new() };
+        let svg = described::svg_with_title(&svg, &job.title, &job.description);
+        let png = if job.png {
+            let png = raster::svg_to_png(&svg, job.width, job.height)?;
+            described::png_with_text(&png, &[("Title", &job.title), ("Description", &job.description)])?
+        } else {
+            Vec::new()
+        };
         Ok((svg, png))
     }
 }

@@ -24,7 +24,7 @@ use serde_json::json;
 use crate::config::{ChartConfig, ChartKind};
 use crate::date::Date;
 use crate::render::page::column_label;
-use crate::report::{Column, ResultTable, Value};
+use crate::report::{Column, ColumnType, ResultTable, Value};
 
 /// Colours and fonts of charts; the theme sets them so charts match the page.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -48,6 +48,9 @@ pub struct ChartTheme {
     pub background: String,
     /// Base font size in pixels.
     pub font_size: f64,
+    /// The colour of `Other`, the series, bar or slice that stands for
+    /// everything past the ninth (see `MAX_DRAWN`).
+    pub other_color: String,
 }
 
 impl Default for ChartTheme {
@@ -66,6 +69,7 @@ impl Default for ChartTheme {
             grid_color: "#e5e7eb".into(),
             background: "#ffffff".into(),
             font_size: 12.0,
+            other_color: "#8c959f".into(),
         }
     }
 }
@@ -125,7 +129,7 @@ pub fn build_option_with_theme(
 ) -> Result<serde_json::Value> {
     check_columns(chart, &table.columns)?;
     check_value_types(chart, &table.columns)?;
-    let data = ChartData::from_table(chart, table)?;
+    let data = ChartData::from_table(chart, table)?.capped(chart, table);
     let number = format!("tally:number:{}", chart.number_format);
 
     let mut option = Chart::new()
@@ -291,10 +295,12 @@ pub fn build_option_with_theme(
     }
 
     let mut value = serde_json::to_value(&option)?;
-    if matches!(chart.kind, ChartKind::Pie | ChartKind::Donut) {
+    let pie = matches!(chart.kind, ChartKind::Pie | ChartKind::Donut);
+    if pie {
         // Shares to one decimal (`12.8%`), not ECharts' default two.
         value["series"][0]["percentPrecision"] = json!(1);
     }
+    tell_apart_without_colour(&mut value, chart.kind, &data, theme);
     // charming's `AxisLineStyle` is the gauge's (colour segments), so the
     // category axis line is styled here.
     for axis in ["xAxis", "yAxis"] {
@@ -312,6 +318,46 @@ pub fn build_option_with_theme(
     Ok(value)
 }
 
+/// Marker shapes of line series, in order; the first is ECharts' default.
+const LINE_SYMBOLS: [&str; 7] = ["circle", "rect", "triangle", "diamond", "emptyCircle", "roundRect", "pin"];
+/// Dash patterns of line series, in order.
+const LINE_DASHES: [&str; 3] = ["solid", "dashed", "dotted"];
+
+/// Series (and pie slices) are told apart by more than colour, so a reader
+/// who cannot see the colours, or a black-and-white print, still can: lines
+/// get their own marker shape and dash pattern, bars and slices ECharts'
+/// decal patterns. ECharts' `aria` also names the chart to screen readers
+/// in the browser (the page sets its `label.description`). `Other` is drawn
+/// in a neutral colour.
+fn tell_apart_without_colour(value: &mut serde_json::Value, kind: ChartKind, data: &ChartData, theme: &ChartTheme) {
+    let pie = matches!(kind, ChartKind::Pie | ChartKind::Donut);
+    let several = if pie { data.categories.len() > 1 } else { data.series.len() > 1 };
+    let lines = matches!(kind, ChartKind::Line | ChartKind::Area);
+    value["aria"] = json!({ "enabled": true, "decal": { "show": several && !lines } });
+    let Some(series) = value["series"].as_array_mut() else { return };
+    for (i, s) in series.iter_mut().enumerate() {
+        if lines && several {
+            s["symbol"] = json!(LINE_SYMBOLS[i % LINE_SYMBOLS.len()]);
+            s["symbolSize"] = json!(7);
+            s["lineStyle"] = json!({ "type": LINE_DASHES[i % LINE_DASHES.len()], "width": 2 });
+        }
+        if data.other_series && i + 1 == data.series.len() {
+            s["itemStyle"] = json!({ "color": theme.other_color });
+            if lines {
+                s["lineStyle"]["color"] = json!(theme.other_color);
+            }
+        }
+        if data.other_category {
+            // The last category is `Other`: its bar or slice in grey.
+            if let Some(last) = s["data"].as_array_mut().and_then(|d| d.last_mut()) {
+                let item = if last.is_object() { last.clone() } else { json!({ "value": last.clone() }) };
+                *last = item;
+                last["itemStyle"] = json!({ "color": theme.other_color });
+            }
+        }
+    }
+}
+
 fn text(theme: &ChartTheme, color: &str, size: f64) -> TextStyle {
     TextStyle::new().color(color).font_size(size).font_family(theme.font_stack().as_str())
 }
@@ -323,11 +369,25 @@ fn axis_label(theme: &ChartTheme) -> AxisLabel {
         .font_family(theme.font_stack().as_str())
 }
 
+/// The most series, bars or slices a chart draws: past it the smallest are
+/// drawn together as `Other` (the page's data table and the downloads keep
+/// every row). Nine is about as many as a legend, a palette and a reader
+/// can keep apart; a chart by organization over hundreds of organizations
+/// would otherwise draw hundreds of series.
+pub const MAX_DRAWN: usize = 9;
+
+/// The name of the series, bar or slice that stands for the rest.
+pub const OTHER: &str = "Other";
+
 /// A chart's data: category labels and one value list per series, aligned.
 #[derive(Debug, PartialEq)]
 pub(super) struct ChartData {
     pub(super) categories: Vec<String>,
     pub(super) series: Vec<SeriesData>,
+    /// The last series is `Other`, standing for those past `MAX_DRAWN`.
+    pub(super) other_series: bool,
+    /// The last category is `Other`, standing for those past `MAX_DRAWN`.
+    pub(super) other_category: bool,
 }
 
 /// One series: its name and a value (or gap) per category.
@@ -359,7 +419,7 @@ impl ChartData {
                         }
                     })
                     .collect();
-                Ok(ChartData { categories, series })
+                Ok(ChartData { categories, series, other_series: false, other_category: false })
             }
             Some(split) => {
                 // Long format: categories and series in order of first
@@ -390,15 +450,102 @@ impl ChartData {
                 }
                 for (k, c, v) in cells {
                     let slot = &mut series[k].values[c];
-                    *slot = match (*slot, v) {
-                        (None, v) => v,
-                        (old, None) => old,
-                        (Some(a), Some(b)) => Some(add(a, b)),
-                    };
+                    *slot = sum(*slot, v);
                 }
-                Ok(ChartData { categories, series })
+                Ok(ChartData { categories, series, other_series: false, other_category: false })
             }
         }
+    }
+
+    /// The data as drawn: at most `MAX_DRAWN` series, and for bars and
+    /// pies over categories (not dates) at most `MAX_DRAWN` categories. The
+    /// largest (by the sum of their values' sizes) keep their place and the
+    /// rest are summed into `Other`, last; a series or category already
+    /// named `Other` joins it. Percentages do not add up, so a `percent`
+    /// chart draws its nine largest and leaves the rest to the data table.
+    pub(super) fn capped(mut self, chart: &ChartConfig, table: &ResultTable) -> ChartData {
+        let additive = chart.number_format != "percent";
+        if self.series.len() > MAX_DRAWN {
+            let sizes: Vec<f64> = self.series.iter().map(|s| size(&s.values)).collect();
+            let names: Vec<&str> = self.series.iter().map(|s| s.name.as_str()).collect();
+            let keep = largest(&sizes, &names, additive);
+            let mut other = vec![None; self.categories.len()];
+            let mut kept = Vec::with_capacity(MAX_DRAWN);
+            for (i, series) in std::mem::take(&mut self.series).into_iter().enumerate() {
+                if keep.contains(&i) {
+                    kept.push(series);
+                } else {
+                    for (slot, v) in other.iter_mut().zip(series.values) {
+                        *slot = sum(*slot, v);
+                    }
+                }
+            }
+            if additive {
+                kept.push(SeriesData { name: OTHER.into(), values: other });
+                self.other_series = true;
+            }
+            self.series = kept;
+        }
+        let over_categories = matches!(
+            chart.kind,
+            ChartKind::Bar | ChartKind::StackedBar | ChartKind::HorizontalBar | ChartKind::Pie | ChartKind::Donut
+        );
+        let x_is_time = table
+            .columns
+            .iter()
+            .find(|c| c.name == chart.x)
+            .is_some_and(|c| matches!(c.ty, ColumnType::Date | ColumnType::Timestamp));
+        if over_categories && !x_is_time && self.categories.len() > MAX_DRAWN {
+            let sizes: Vec<f64> = (0..self.categories.len())
+                .map(|c| self.series.iter().filter_map(|s| s.values[c]).map(|v| as_f64(v).abs()).sum())
+                .collect();
+            let names: Vec<&str> = self.categories.iter().map(String::as_str).collect();
+            let keep = largest(&sizes, &names, additive);
+            let kept_index: Vec<usize> = (0..self.categories.len()).filter(|c| keep.contains(c)).collect();
+            self.categories = kept_index.iter().map(|&c| self.categories[c].clone()).collect();
+            for series in &mut self.series {
+                let mut other = None;
+                for (c, v) in series.values.iter().enumerate() {
+                    if !keep.contains(&c) {
+                        other = sum(other, *v);
+                    }
+                }
+                let mut values: Vec<Option<NumericValue>> = kept_index.iter().map(|&c| series.values[c]).collect();
+                if additive {
+                    values.push(other);
+                }
+                series.values = values;
+            }
+            if additive {
+                self.categories.push(OTHER.into());
+                self.other_category = true;
+            }
+        }
+        self
+    }
+}
+
+/// The sum of a series' value sizes, to rank series by.
+fn size(values: &[Option<NumericValue>]) -> f64 {
+    values.iter().flatten().map(|v| as_f64(*v).abs()).sum()
+}
+
+/// The indexes of the entries to draw on their own: the largest by `sizes`
+/// (ties: the first), leaving room for `Other` when there is one; an entry
+/// named `Other` is never one of them.
+fn largest(sizes: &[f64], names: &[&str], with_other: bool) -> std::collections::HashSet<usize> {
+    let mut ranked: Vec<usize> = (0..sizes.len()).filter(|&i| names[i] != OTHER).collect();
+    ranked.sort_by(|&a, &b| sizes[b].total_cmp(&sizes[a]).then(a.cmp(&b)));
+    ranked.truncate(if with_other { MAX_DRAWN - 1 } else { MAX_DRAWN });
+    ranked.into_iter().collect()
+}
+
+/// Two cells of the same slot added; a gap adds nothing.
+fn sum(a: Option<NumericValue>, b: Option<NumericValue>) -> Option<NumericValue> {
+    match (a, b) {
+        (None, v) => v,
+        (old, None) => old,
+        (Some(a), Some(b)) => Some(add(a, b)),
     }
 }
 
@@ -594,6 +741,105 @@ mod tests {
         }
         let c = chart(Area, "month", &["active_seats"], None);
         assert_eq!(build_option(&c, &wide()).unwrap()["series"][0]["areaStyle"]["opacity"], json!(0.25));
+    }
+
+    /// Runs by month and organization: organization `o<k>` (k = 1..=12)
+    /// has k runs in Jan and 2k in Feb, except `o5`, which has 100 in Jan
+    /// and none in Feb (no row).
+    fn runs_by_organization() -> ResultTable {
+        let d = |m| Value::Date(Date::from_ymd(2026, m, 1).unwrap());
+        let mut rows = Vec::new();
+        for k in 1..=12i64 {
+            let org = Value::Text(format!("o{k}"));
+            if k == 5 {
+                rows.push(vec![d(1), org, Value::Int(100)]);
+            } else {
+                rows.push(vec![d(1), org.clone(), Value::Int(k)]);
+                rows.push(vec![d(2), org, Value::Int(2 * k)]);
+            }
+        }
+        ResultTable {
+            columns: vec![
+                col("month", ColumnType::Date),
+                col("organization", ColumnType::Text),
+                col("runs", ColumnType::Integer),
+            ],
+            rows,
+        }
+    }
+
+    #[test]
+    fn past_nine_series_the_smallest_are_drawn_as_other() {
+        let c = chart(ChartKind::StackedBar, "month", &["runs"], Some("organization"));
+        let o = build_option(&c, &runs_by_organization()).unwrap();
+        let names: Vec<&str> = o["series"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+        // Sizes: o5 100, o12 36, o11 33, o10 30, o9 27, o8 24, o7 21, o6 18,
+        // then o4 12, o3 9, o2 6, o1 3. Eight keep their place, in order.
+        assert_eq!(names, ["o5", "o6", "o7", "o8", "o9", "o10", "o11", "o12", "Other"]);
+        // Other = o1..o4: Jan 1+2+3+4 = 10, Feb 2+4+6+8 = 20.
+        assert_eq!(o["series"][8]["data"], json!([10, 20]));
+        assert_eq!(o["series"][0]["data"], json!([100, null]));
+        assert_eq!(o["series"][8]["itemStyle"]["color"], json!("#8c959f"));
+        // Stacked bars: decals tell the series apart without colour.
+        assert_eq!(o["aria"], json!({ "enabled": true, "decal": { "show": true } }));
+        // A percent chart cannot add shares: its nine largest, no Other.
+        let mut p = c.clone();
+        p.number_format = "percent".into();
+        let o = build_option(&p, &runs_by_organization()).unwrap();
+        let names: Vec<&str> = o["series"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["o4", "o5", "o6", "o7", "o8", "o9", "o10", "o11", "o12"]);
+    }
+
+    #[test]
+    fn past_nine_bars_the_smallest_are_one_other_bar_and_a_real_other_joins_it() {
+        let names = ["a", "Other", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+        let t = ResultTable {
+            columns: vec![col("source", ColumnType::Text), col("n", ColumnType::Integer)],
+            rows: names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| vec![Value::Text(name.to_string()), Value::Int(100 - i as i64)])
+                .collect(),
+        };
+        let c = chart(ChartKind::HorizontalBar, "source", &["n"], None);
+        let o = build_option(&c, &t).unwrap();
+        // Eleven bars: a (100) and b..h (98..92) keep their place; `Other`
+        // (99), i (91) and j (90) are summed into Other, last and grey.
+        assert_eq!(o["yAxis"]["data"], json!(["a", "b", "c", "d", "e", "f", "g", "h", "Other"]));
+        let data = o["series"][0]["data"].as_array().unwrap();
+        assert_eq!(data[0], json!(100));
+        assert_eq!(data[8], json!({ "value": 280, "itemStyle": { "color": "#8c959f" } }));
+        // One series of bars: colour tells nothing apart, so no decals.
+        assert_eq!(o["aria"]["decal"]["show"], json!(false));
+        // A pie over the same rows: nine slices, decals on.
+        let c = chart(ChartKind::Pie, "source", &["n"], None);
+        let o = build_option(&c, &t).unwrap();
+        let slices = o["series"][0]["data"].as_array().unwrap();
+        assert_eq!(slices.len(), 9);
+        assert_eq!(slices[8]["name"], json!("Other"));
+        assert_eq!(slices[8]["value"], json!(280));
+        assert_eq!(o["aria"]["decal"]["show"], json!(true));
+        // A date axis is never grouped: every month is drawn.
+        let months = ResultTable {
+            columns: vec![col("month", ColumnType::Date), col("n", ColumnType::Integer)],
+            rows: (1..=12).map(|m| vec![Value::Date(Date::from_ymd(2026, m, 1).unwrap()), Value::Int(1)]).collect(),
+        };
+        let c = chart(ChartKind::Bar, "month", &["n"], None);
+        assert_eq!(build_option(&c, &months).unwrap()["xAxis"]["data"].as_array().unwrap().len(), 12);
+    }
+
+    #[test]
+    fn line_series_differ_in_marker_and_dash() {
+        let c = chart(ChartKind::Line, "month", &["active_seats", "invited"], None);
+        let o = build_option(&c, &wide()).unwrap();
+        assert_eq!(o["series"][0]["symbol"], json!("circle"));
+        assert_eq!(o["series"][1]["symbol"], json!("rect"));
+        assert_eq!(o["series"][0]["lineStyle"]["type"], json!("solid"));
+        assert_eq!(o["series"][1]["lineStyle"]["type"], json!("dashed"));
+        assert_eq!(o["aria"], json!({ "enabled": true, "decal": { "show": false } }));
+        // One line needs no marker of its own.
+        let c = chart(ChartKind::Line, "month", &["active_seats"], None);
+        assert!(build_option(&c, &wide()).unwrap()["series"][0].get("symbol").is_none());
     }
 
     #[test]

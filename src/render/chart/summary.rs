@@ -365,25 +365,25 @@ mod tests {
         // 255 - 265 = -10; 10 / 265 = 3.77%. Not "down 106 from Oct 2026".
         assert_eq!(
             summarize(&c, &mcp_calls(), &flow),
-            "Mcp calls 255 in 1\u{2013}25 Nov 2026, down 10 (-3.8%) from 1\u{2013}25 Oct."
+            "MCP calls 255 in 1\u{2013}25 Nov 2026, down 10 (-3.8%) from 1\u{2013}25 Oct."
         );
         // On the month's last day the months are whole.
         let flow = Comparison::Flow { as_of: date("2026-11-30"), column: "previous_to_date" };
         assert_eq!(
             summarize(&c, &mcp_calls(), &flow),
-            "Mcp calls 255 in Nov 2026, down 10 (-3.8%) from Oct 2026."
+            "MCP calls 255 in Nov 2026, down 10 (-3.8%) from Oct 2026."
         );
         // Without a comparison value, the month so far is said as such,
         // with no change against a longer month.
         let mut first = mcp_calls();
         first.rows[2][2] = Value::Null;
         let flow = Comparison::Flow { as_of: date("2026-11-25"), column: "previous_to_date" };
-        assert_eq!(summarize(&c, &first, &flow), "Mcp calls 255 in 1\u{2013}25 Nov 2026.");
+        assert_eq!(summarize(&c, &first, &flow), "MCP calls 255 in 1\u{2013}25 Nov 2026.");
         // A series that ends before the as-of month is whole months.
         let flow = Comparison::Flow { as_of: date("2026-12-03"), column: "previous_to_date" };
         assert_eq!(
             summarize(&c, &mcp_calls(), &flow),
-            "Mcp calls 255 in Nov 2026, down 106 (-29.4%) from Oct 2026."
+            "MCP calls 255 in Nov 2026, down 106 (-29.4%) from Oct 2026."
         );
     }
 

@@ -35,6 +35,8 @@ fn job(key: &str, chart: &ChartConfig, table: &ResultTable) -> ChartJob {
         width: chart.width,
         height: chart.height,
         png: true,
+        title: String::new(),
+        description: String::new(),
     }
 }
 
@@ -68,6 +70,42 @@ fn svg_holds_series_names_axis_labels_and_values() {
     let (w, h, colours) = inspect_png(&out[0].png);
     assert_eq!((w, h), (640, 320));
     assert!(colours > 1);
+}
+
+#[test]
+fn images_carry_the_report_title_and_summary() {
+    let chart = config(ChartKind::Line, "month", &["active_seats"]);
+    let mut titled = job("users/seats", &chart, &seats());
+    titled.title = "Total monthly active seats".into();
+    titled.description = "Active seats 1,302 in Nov 2026, up 68 (+5.5%) from Oct 2026.".into();
+    let untitled = job("users/seats", &chart, &seats());
+    assert_ne!(titled.cache_key(), untitled.cache_key(), "the text is part of the image");
+    let out = render_charts(&[titled], None).unwrap();
+    let svg = &out[0].svg;
+    let root_end = svg.find('>').unwrap() + 1;
+    assert!(
+        svg[root_end..].starts_with(
+            "<title>Total monthly active seats</title>\
+             <desc>Active seats 1,302 in Nov 2026, up 68 (+5.5%) from Oct 2026.</desc>"
+        ),
+        "{svg}"
+    );
+    let png = &out[0].png;
+    let has = |needle: &[u8]| png.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"iTXtTitle\0\0\0\0\0Total monthly active seats"));
+    assert!(has(b"iTXtDescription\0\0\0\0\0Active seats 1,302"));
+    assert_eq!(inspect_png(png).0, 640, "still a PNG");
+}
+
+#[test]
+fn stacked_series_get_decal_patterns_and_lines_their_own_markers() {
+    let chart = config(ChartKind::StackedBar, "month", &["active_seats", "invited"]);
+    let out = render_charts(&[job("users/stack", &chart, &seats())], None).unwrap();
+    // ECharts draws decals as SVG patterns filling the bars.
+    assert!(out[0].svg.contains("<pattern"), "{}", out[0].svg);
+    let chart = config(ChartKind::Line, "month", &["active_seats", "invited"]);
+    let out = render_charts(&[job("users/lines", &chart, &seats())], None).unwrap();
+    assert!(out[0].svg.contains("stroke-dasharray"), "the second line is dashed: {}", out[0].svg);
 }
 
 #[test]
@@ -219,6 +257,8 @@ fn errors_name_the_job() {
         width: 200,
         height: 100,
         png: true,
+        title: String::new(),
+        description: String::new(),
     };
     let err = format!("{:#}", render_charts(&[good.clone(), bad], None).unwrap_err());
     assert!(err.starts_with("chart `tab/broken`: "), "{err}");

@@ -98,9 +98,149 @@
     return node;
   }
 
-  root.tallyCharts = { hydrate: hydrate, formatNumber: formatNumber };
+  // ---- the browser: live charts --------------------------------------
+
+  // The colours the build writes into every option (the default
+  // ChartTheme), by the CSS custom property that holds each one's
+  // counterpart in the page's theme. A dark page swaps them; the images
+  // (SVG, PNG, PDF) keep the light ones. The stylesheet maps the same
+  // colours in the inline SVGs, for pages read without JavaScript.
+  var THEMED = {
+    '#ffffff': '--chart-bg', '#fff': '--chart-bg',
+    '#1f2328': '--chart-text', '#57606a': '--chart-muted',
+    '#e5e7eb': '--chart-grid', '#8c959f': '--chart-other',
+    '#0072b2': '--chart-1', '#e69f00': '--chart-2', '#009e73': '--chart-3', '#d55e00': '--chart-4',
+    '#56b4e9': '--chart-5', '#cc79a7': '--chart-6', '#f0e442': '--chart-7', '#000000': '--chart-8'
+  };
+
+  function theme() {
+    return root.tallyTheme ? root.tallyTheme.current() : 'light';
+  }
+
+  // A copy of `node` with every themed colour replaced by `map`'s value
+  // (functions, such as hydrated formatters, are kept as they are).
+  function recolour(node, map) {
+    if (typeof node === 'string') {
+      var to = map[node.toLowerCase()];
+      return to || node;
+    }
+    if (Array.isArray(node)) {
+      var list = [];
+      for (var i = 0; i < node.length; i++) list.push(recolour(node[i], map));
+      return list;
+    }
+    if (node && typeof node === 'object') {
+      var copy = {};
+      for (var key in node) {
+        if (Object.prototype.hasOwnProperty.call(node, key)) copy[key] = recolour(node[key], map);
+      }
+      return copy;
+    }
+    return node;
+  }
+
+  // The option in the page's current theme.
+  function themed(option) {
+    if (theme() !== 'dark' || typeof document === 'undefined') return option;
+    var style = root.getComputedStyle(document.documentElement);
+    var map = {};
+    for (var colour in THEMED) {
+      var value = style.getPropertyValue(THEMED[colour]).trim();
+      if (value) map[colour] = value;
+    }
+    var out = recolour(option, map);
+    // ECharts' own defaults, which the option does not name.
+    if (out.tooltip) {
+      out.tooltip.backgroundColor = style.getPropertyValue('--surface').trim();
+      out.tooltip.borderColor = style.getPropertyValue('--border').trim();
+      out.tooltip.textStyle = { color: style.getPropertyValue('--text').trim() };
+    }
+    if (out.legend && !Array.isArray(out.legend)) {
+      out.legend.inactiveColor = style.getPropertyValue('--chart-grid').trim();
+      out.legend.pageTextStyle = { color: style.getPropertyValue('--chart-muted').trim() };
+      out.legend.pageIconColor = style.getPropertyValue('--chart-text').trim();
+      out.legend.pageIconInactiveColor = style.getPropertyValue('--chart-grid').trim();
+    }
+    var decal = style.getPropertyValue('--chart-decal').trim();
+    if (decal && out.aria && out.aria.decal) out.aria.decal.decals = darkDecals(decal);
+    return out;
+  }
+
+  // ECharts' default decal patterns (globalDefault.ts), in a colour that
+  // shows on dark series colours (its default is 20% black).
+  function darkDecals(colour) {
+    return [
+      { color: colour, dashArrayX: [1, 0], dashArrayY: [2, 5], symbolSize: 1, rotation: Math.PI / 6 },
+      { color: colour, symbol: 'circle', dashArrayX: [[8, 8], [0, 8, 8, 0]], dashArrayY: [6, 0], symbolSize: 0.8 },
+      { color: colour, dashArrayX: [1, 0], dashArrayY: [4, 3], rotation: -Math.PI / 4 },
+      { color: colour, dashArrayX: [[6, 6], [0, 6, 6, 0]], dashArrayY: [6, 0] },
+      { color: colour, dashArrayX: [[1, 0], [1, 6]], dashArrayY: [1, 0, 6, 0], rotation: Math.PI / 4 },
+      { color: colour, symbol: 'triangle', dashArrayX: [[9, 9], [0, 9, 9, 0]], dashArrayY: [7, 2], symbolSize: 0.75 }
+    ];
+  }
+
+  var boxes = [];
+
+  function reducedMotion() {
+    return !!(root.matchMedia && root.matchMedia('(prefers-reduced-motion: reduce)').matches);
+  }
+
+  // Draws a (hydrated) option into `box` as a live chart, or redraws it:
+  // the one way the page's charts and a view's charts are drawn (charts.js
+  // and filters.js), so both get the same interactive parts, the page's
+  // theme, the box's name for screen readers (ECharts' `aria` with the
+  // text of the box's `aria-label`) and resizing with their card.
+  function live(box, option) {
+    option.animation = !reducedMotion();
+    if (option.tooltip) option.tooltip.confine = true;
+    if (option.legend && !Array.isArray(option.legend)) option.legend.type = 'scroll';
+    var label = box.getAttribute('aria-label');
+    if (label) {
+      option.aria = option.aria || {};
+      option.aria.enabled = true;
+      option.aria.label = { enabled: true, description: label };
+    }
+    box.tallyOption = option;
+    var chart = root.echarts.getInstanceByDom(box) || root.echarts.init(box, null, { renderer: 'svg' });
+    chart.setOption(themed(option), { notMerge: true });
+    if (!box.tallyObserved) {
+      box.tallyObserved = true;
+      boxes.push(box);
+      if (typeof ResizeObserver !== 'undefined') {
+        var pending = 0;
+        // Resize in a task of its own: resizing inside the observer's
+        // callback changes what it observes, which the browser reports as
+        // a ResizeObserver loop. (A timer rather than an animation frame:
+        // frames do not run in a headless screenshot, timers do.)
+        new ResizeObserver(function () {
+          root.clearTimeout(pending);
+          pending = root.setTimeout(function () {
+            var c = root.echarts.getInstanceByDom(box);
+            if (c) c.resize();
+          }, 0);
+        }).observe(box);
+      } else {
+        root.addEventListener('resize', function () {
+          var c = root.echarts.getInstanceByDom(box);
+          if (c) c.resize();
+        });
+      }
+    }
+    return chart;
+  }
+
+  root.tallyCharts = { hydrate: hydrate, formatNumber: formatNumber, live: live, themed: themed };
 
   if (typeof document === 'undefined' || typeof root.echarts === 'undefined') return;
+
+  // A new theme: every live chart still on the page, in its colours.
+  document.addEventListener('tally:theme', function () {
+    boxes = boxes.filter(function (box) { return document.documentElement.contains(box); });
+    boxes.forEach(function (box) {
+      var chart = root.echarts.getInstanceByDom(box);
+      if (chart && box.tallyOption) chart.setOption(themed(box.tallyOption), { notMerge: true });
+    });
+  });
 
   function upgrade(figure) {
     var script = figure.querySelector('script.chart__option, script.chart-option');
@@ -109,10 +249,6 @@
     var option = hydrate(JSON.parse(script.textContent));
     var height = parseInt(figure.getAttribute('data-height'), 10) || 320;
     var width = parseInt(figure.getAttribute('data-width'), 10) || 640;
-    // The browser gets the interactive parts the image leaves out.
-    option.animation = true;
-    if (option.tooltip) option.tooltip.confine = true;
-    if (option.legend && !Array.isArray(option.legend)) option.legend.type = 'scroll';
 
     // The live chart goes beside the image, which stays in the page (the
     // theme hides it on screen and prints it instead of the live chart).
@@ -127,20 +263,13 @@
     }
     figure.insertBefore(box, image ? image.nextSibling : script);
     figure.classList.add('chart--live');
-    var chart;
     try {
-      chart = root.echarts.init(box, null, { renderer: 'svg' });
-      chart.setOption(option);
+      live(box, option);
     } catch (err) {
       // Leave the image rather than an empty box.
       figure.classList.remove('chart--live');
       figure.removeChild(box);
       throw err;
-    }
-    if (typeof ResizeObserver !== 'undefined') {
-      new ResizeObserver(function () { chart.resize(); }).observe(box);
-    } else {
-      root.addEventListener('resize', function () { chart.resize(); });
     }
   }
 

@@ -268,24 +268,12 @@
     return o;
   }
 
+  // Drawn as charts.js draws the page's charts (tallyCharts.live): the same
+  // theme, screen-reader name, motion and resizing.
   function drawChart(figure, range) {
     var c = figure.tallyChart;
     if (!c || !root.echarts || !root.tallyCharts) return;
-    var option = root.tallyCharts.hydrate(narrowed(c.option, c.x, range));
-    option.animation = !(root.matchMedia && root.matchMedia('(prefers-reduced-motion: reduce)').matches);
-    if (option.tooltip) option.tooltip.confine = true;
-    if (option.legend && !Array.isArray(option.legend)) option.legend.type = 'scroll';
-    var chart = root.echarts.getInstanceByDom(c.box) || root.echarts.init(c.box, null, { renderer: 'svg' });
-    chart.setOption(option, { notMerge: true });
-    if (!c.observed && typeof ResizeObserver !== 'undefined') {
-      c.observed = true;
-      var frame = 0;
-      // Resize on the next frame: resizing inside the callback loops.
-      new ResizeObserver(function () {
-        root.cancelAnimationFrame(frame);
-        frame = root.requestAnimationFrame(function () { chart.resize(); });
-      }).observe(c.box);
-    }
+    root.tallyCharts.live(c.box, root.tallyCharts.hydrate(narrowed(c.option, c.x, range)));
   }
 
   // The page's own (whole-site) charts, once charts.js has made them live.
@@ -298,7 +286,7 @@
       var script = f.querySelector('script.chart__option');
       var xs = f.querySelector('script.chart__x');
       if (!box || !script) continue;
-      f.tallyChart = { box: box, option: JSON.parse(script.textContent), x: xs ? JSON.parse(xs.textContent) : null, observed: true };
+      f.tallyChart = { box: box, option: JSON.parse(script.textContent), x: xs ? JSON.parse(xs.textContent) : null };
     }
   }
 

@@ -14,6 +14,9 @@
   'use strict';
   var tally = root.tally = root.tally || {};
   var PAGE = 25;
+  // While printing, a table shows every row it holds, not one page of them.
+  var printing = false;
+  var controllers = [];
 
   function text(el, s) { el.textContent = s; return el; }
   function make(tag, cls) { var el = document.createElement(tag); if (cls) el.className = cls; return el; }
@@ -138,7 +141,7 @@
     var pages = Math.max(1, Math.ceil(rows.length / PAGE));
     this.page = Math.min(Math.max(this.page, 0), pages - 1);
     var start = this.page * PAGE;
-    var shown = rows.slice(start, start + PAGE);
+    var shown = printing ? rows : rows.slice(start, start + PAGE);
     var tbody = make('tbody');
     var numericCols = this.numericCols;
     shown.forEach(function (row) {
@@ -169,9 +172,20 @@
   };
 
   tally.table = function (wrap, rows) {
-    if (!wrap.tallyTable) wrap.tallyTable = new Controller(wrap, rows);
+    if (!wrap.tallyTable) {
+      wrap.tallyTable = new Controller(wrap, rows);
+      controllers.push(wrap.tallyTable);
+    }
     return wrap.tallyTable;
   };
+
+  function reprint(on) {
+    printing = on;
+    controllers = controllers.filter(function (c) { return document.documentElement.contains(c.wrap); });
+    controllers.forEach(function (c) { c.render(); });
+  }
+  root.addEventListener('beforeprint', function () { reprint(true); });
+  root.addEventListener('afterprint', function () { reprint(false); });
 
   function enhanceAll() {
     var wraps = document.querySelectorAll('.table-wrap');
