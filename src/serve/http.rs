@@ -473,7 +473,10 @@ mod tests {
             );
             let page = String::from_utf8(response.body).unwrap();
             assert!(page.contains("<p>Error: bad row &lt;x&gt;</p>"), "{page}");
-            assert!(page.contains(">tally serve: the build failed; the site shows once it builds.<"), "{page}");
+            assert!(
+                page.contains(">tally serve: the build failed; the site shows once it builds.<"),
+                "{page}"
+            );
             assert!(page.contains("<script src=\"/_tally/live.js\" data-build=\"\" defer>"), "{page}");
         }
         // A file that is not a page says so in plain text.
