@@ -341,13 +341,20 @@ fn tell_apart_without_colour(
     value["aria"] = json!({ "enabled": true, "decal": { "show": several && !lines } });
     let Some(series) = value["series"].as_array_mut() else { return };
     for (i, s) in series.iter_mut().enumerate() {
+        if several && !lines && !pie {
+            // Each series names its decal in full: left to ECharts' palette,
+            // a series name keeps the decal it first got in any chart the
+            // same ECharts drew before (a scope kept across charts), and the
+            // images would depend on what was rendered first.
+            s["itemStyle"]["decal"] = series_decal(i);
+        }
         if lines && several {
             s["symbol"] = json!(LINE_SYMBOLS[i % LINE_SYMBOLS.len()]);
             s["symbolSize"] = json!(7);
             s["lineStyle"] = json!({ "type": LINE_DASHES[i % LINE_DASHES.len()], "width": 2 });
         }
         if data.other_series && i + 1 == data.series.len() {
-            s["itemStyle"] = json!({ "color": theme.other_color });
+            s["itemStyle"]["color"] = json!(theme.other_color);
             if lines {
                 s["lineStyle"]["color"] = json!(theme.other_color);
             }
@@ -361,6 +368,35 @@ fn tell_apart_without_colour(
             }
         }
     }
+}
+
+/// The decal of the `i`th series of bars: six patterns (stripes at three
+/// angles, dots, checks, triangles), each with every field ECharts reads,
+/// so none comes from its palette.
+fn series_decal(i: usize) -> serde_json::Value {
+    use std::f64::consts::PI;
+    // (symbol, size, dashArrayX, dashArrayY, rotation)
+    let patterns = [
+        ("rect", 1.0, json!([1, 0]), json!([2, 5]), PI / 6.0),
+        ("circle", 0.8, json!([[8, 8], [0, 8, 8, 0]]), json!([6, 0]), 0.0),
+        ("rect", 1.0, json!([1, 0]), json!([4, 3]), -PI / 4.0),
+        ("rect", 1.0, json!([[6, 6], [0, 6, 6, 0]]), json!([6, 0]), 0.0),
+        ("rect", 1.0, json!([[1, 0], [1, 6]]), json!([1, 0, 6, 0]), PI / 4.0),
+        ("triangle", 0.75, json!([[9, 9], [0, 9, 9, 0]]), json!([7, 2]), 0.0),
+    ];
+    let (symbol, size, x, y, rotation) = &patterns[i % patterns.len()];
+    json!({
+        "symbol": symbol,
+        "symbolSize": size,
+        "symbolKeepAspect": true,
+        "color": "rgba(0, 0, 0, 0.2)",
+        "backgroundColor": null,
+        "dashArrayX": x,
+        "dashArrayY": y,
+        "rotation": rotation,
+        "maxTileWidth": 512,
+        "maxTileHeight": 512,
+    })
 }
 
 fn text(theme: &ChartTheme, color: &str, size: f64) -> TextStyle {

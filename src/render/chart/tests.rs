@@ -109,6 +109,22 @@ fn stacked_series_get_decal_patterns_and_lines_their_own_markers() {
 }
 
 #[test]
+fn a_chart_looks_the_same_whatever_was_rendered_before_it() {
+    // ECharts' palette keeps a series name's decal across the charts one
+    // engine draws: `invited` would get the first decal drawn fresh and the
+    // second after a chart that named it second.
+    let first = config(ChartKind::StackedBar, "month", &["active_seats", "invited"]);
+    let second = config(ChartKind::StackedBar, "month", &["invited", "active_seats"]);
+    let job_b = job("users/b", &second, &seats());
+    let fresh = ChartRenderer::new().unwrap().render(&job_b).unwrap();
+    let used = ChartRenderer::new().unwrap();
+    used.render(&job("users/a", &first, &seats())).unwrap();
+    let after = used.render(&job_b).unwrap();
+    assert!(fresh.svg.contains("<pattern"), "decals are drawn");
+    assert!(fresh.svg == after.svg, "the SVG depends on the charts drawn before it");
+}
+
+#[test]
 fn bar_labels_show_formatted_values() {
     let mut chart = config(ChartKind::Bar, "month", &["active_seats"]);
     chart.date_format = Some("month".into());

@@ -163,6 +163,10 @@
     }
     var decal = style.getPropertyValue('--chart-decal').trim();
     if (decal && out.aria && out.aria.decal) out.aria.decal.decals = darkDecals(decal);
+    // Series of bars name their decal (option.rs, series_decal): recolour it.
+    if (decal && Array.isArray(out.series)) {
+      out.series.forEach(function (s) { if (s.itemStyle && s.itemStyle.decal) s.itemStyle.decal.color = decal; });
+    }
     return out;
   }
 
