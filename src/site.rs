@@ -849,7 +849,11 @@ pub(crate) fn chart_job(output: &ReportOutput, prefix: &str) -> Result<Option<Ch
         png: prefix.is_empty(),
         // The image names itself and says what it shows, as its card does.
         title: output.report.title.clone(),
-        description: chart::summarize(chart, &output.table, &chart::Comparison::of(&output.report, output.as_of)),
+        description: chart::summarize(
+            chart,
+            &output.table,
+            &chart::Comparison::of(&output.report, output.as_of),
+        ),
     }))
 }
 

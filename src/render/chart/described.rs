@@ -122,7 +122,8 @@ mod tests {
         let mut pixmap = resvg::tiny_skia::Pixmap::new(3, 2).unwrap();
         pixmap.fill(resvg::tiny_skia::Color::WHITE);
         let png = pixmap.encode_png().unwrap();
-        let out = png_with_text(&png, &[("Title", "Zoë's runs"), ("Description", ""), ("Author", "x")]).unwrap();
+        let out =
+            png_with_text(&png, &[("Title", "Zoë's runs"), ("Description", ""), ("Author", "x")]).unwrap();
         // Still a valid image of the same pixels.
         let back = resvg::tiny_skia::Pixmap::decode_png(&out).unwrap();
         assert_eq!((back.width(), back.height()), (3, 2));

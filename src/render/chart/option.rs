@@ -329,7 +329,12 @@ const LINE_DASHES: [&str; 3] = ["solid", "dashed", "dotted"];
 /// decal patterns. ECharts' `aria` also names the chart to screen readers
 /// in the browser (the page sets its `label.description`). `Other` is drawn
 /// in a neutral colour.
-fn tell_apart_without_colour(value: &mut serde_json::Value, kind: ChartKind, data: &ChartData, theme: &ChartTheme) {
+fn tell_apart_without_colour(
+    value: &mut serde_json::Value,
+    kind: ChartKind,
+    data: &ChartData,
+    theme: &ChartTheme,
+) {
     let pie = matches!(kind, ChartKind::Pie | ChartKind::Donut);
     let several = if pie { data.categories.len() > 1 } else { data.series.len() > 1 };
     let lines = matches!(kind, ChartKind::Line | ChartKind::Area);
@@ -488,7 +493,11 @@ impl ChartData {
         }
         let over_categories = matches!(
             chart.kind,
-            ChartKind::Bar | ChartKind::StackedBar | ChartKind::HorizontalBar | ChartKind::Pie | ChartKind::Donut
+            ChartKind::Bar
+                | ChartKind::StackedBar
+                | ChartKind::HorizontalBar
+                | ChartKind::Pie
+                | ChartKind::Donut
         );
         let x_is_time = table
             .columns
@@ -510,7 +519,8 @@ impl ChartData {
                         other = sum(other, *v);
                     }
                 }
-                let mut values: Vec<Option<NumericValue>> = kept_index.iter().map(|&c| series.values[c]).collect();
+                let mut values: Vec<Option<NumericValue>> =
+                    kept_index.iter().map(|&c| series.values[c]).collect();
                 if additive {
                     values.push(other);
                 }
@@ -772,7 +782,8 @@ mod tests {
     fn past_nine_series_the_smallest_are_drawn_as_other() {
         let c = chart(ChartKind::StackedBar, "month", &["runs"], Some("organization"));
         let o = build_option(&c, &runs_by_organization()).unwrap();
-        let names: Vec<&str> = o["series"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> =
+            o["series"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
         // Sizes: o5 100, o12 36, o11 33, o10 30, o9 27, o8 24, o7 21, o6 18,
         // then o4 12, o3 9, o2 6, o1 3. Eight keep their place, in order.
         assert_eq!(names, ["o5", "o6", "o7", "o8", "o9", "o10", "o11", "o12", "Other"]);
@@ -786,7 +797,8 @@ mod tests {
         let mut p = c.clone();
         p.number_format = "percent".into();
         let o = build_option(&p, &runs_by_organization()).unwrap();
-        let names: Vec<&str> = o["series"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> =
+            o["series"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["o4", "o5", "o6", "o7", "o8", "o9", "o10", "o11", "o12"]);
     }
 
@@ -822,7 +834,9 @@ mod tests {
         // A date axis is never grouped: every month is drawn.
         let months = ResultTable {
             columns: vec![col("month", ColumnType::Date), col("n", ColumnType::Integer)],
-            rows: (1..=12).map(|m| vec![Value::Date(Date::from_ymd(2026, m, 1).unwrap()), Value::Int(1)]).collect(),
+            rows: (1..=12)
+                .map(|m| vec![Value::Date(Date::from_ymd(2026, m, 1).unwrap()), Value::Int(1)])
+                .collect(),
         };
         let c = chart(ChartKind::Bar, "month", &["n"], None);
         assert_eq!(build_option(&c, &months).unwrap()["xAxis"]["data"].as_array().unwrap().len(), 12);
