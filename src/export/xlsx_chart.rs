@@ -250,7 +250,8 @@ mod tests {
         monthly.date_format = Some("month".into());
         let monthly_parts = parts_with(&monthly, ColumnType::Date);
         let xml = part(&monthly_parts, "xl/charts/chart1.xml").expect("chart part");
-        let date_axis = xml.split("<c:dateAx>").nth(1).expect("a date axis").split("</c:dateAx>").next().unwrap();
+        let date_axis =
+            xml.split("<c:dateAx>").nth(1).expect("a date axis").split("</c:dateAx>").next().unwrap();
         assert!(date_axis.contains(r#"<c:numFmt formatCode="mmm yyyy" sourceLinked="0"/>"#), "{xml}");
         assert!(!xml.contains("<c:catAx>"), "{xml}");
 
@@ -261,7 +262,8 @@ mod tests {
 
         // Timestamps keep a category axis (a date axis drops the time of
         // day), with the time in the format.
-        let xml = part(&parts_with(&daily, ColumnType::Timestamp), "xl/charts/chart1.xml").unwrap().to_string();
+        let xml =
+            part(&parts_with(&daily, ColumnType::Timestamp), "xl/charts/chart1.xml").unwrap().to_string();
         assert!(xml.contains("<c:catAx>") && !xml.contains("<c:dateAx>"), "{xml}");
         assert!(xml.contains(r#"formatCode="yyyy-mm-dd hh:mm""#), "{xml}");
 
