@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use serde_json::{json, Value};
+
 /// The sample site, built once per test run into the test target's temp
 /// folder (a fresh copy each run; a static temp dir would never be deleted).
 fn built_sample() -> &'static Path {
@@ -226,4 +228,84 @@ fn no_text_overlaps_in_any_tab_pdf() {
         pdfs.len(),
         failures.join("\n")
     );
+}
+
+/// The pages the browser checks open: the overview and every tab, from
+/// the manifest.
+fn tab_pages(public: &Path) -> Vec<String> {
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(public.join("api/index.json")).unwrap()).unwrap();
+    let tabs = manifest["tabs"].as_array().unwrap();
+    let mut pages = vec!["index.html".to_string()];
+    pages.extend(tabs.iter().map(|t| format!("{}/index.html", t["id"].as_str().unwrap())));
+    pages
+}
+
+/// Every tab page of the sample site passes axe-core's WCAG 2.1 A/AA audit
+/// with no serious or critical violation, in light and in dark, and
+/// tally's own checks (tests/browser/a11y.mjs). Set
+/// `TALLY_SCREENSHOTS=<dir>` to keep a screenshot of every page in light,
+/// dark, at 360 px and printed.
+#[test]
+fn every_tab_page_is_accessible_in_light_and_dark() {
+    let public = built_sample().join("public");
+    let pages = tab_pages(&public);
+    assert!(pages.len() >= 6, "{pages:?}");
+    let port = crate::browser::serve(public);
+    let screenshots = std::env::var("TALLY_SCREENSHOTS").ok();
+    let spec =
+        json!({ "base": format!("http://127.0.0.1:{port}"), "pages": pages, "screenshots": screenshots });
+    crate::views::run_browser_script("a11y.mjs", &spec);
+}
+
+/// The browser checks can fail: a copy of a tab page broken on purpose (a
+/// chart whose wrapper lost `role="img"`, a table headed by a plain cell,
+/// an image without a text alternative, grey text on grey, a box wider
+/// than a phone, a script that is not there) fails every one of them.
+#[test]
+fn the_browser_checks_fail_on_a_page_broken_on_purpose() {
+    let public = built_sample().join("public");
+    let page = std::fs::read_to_string(public.join("data-sources/index.html")).unwrap();
+    let mut broken = page.clone();
+    for (from, to) in [
+        (r#"<div class="chart__svg" role="img""#, r#"<div class="chart__svg""#),
+        (r#"<thead><tr><th scope="col">Month</th>"#, "<thead><tr><td>Month</td>"),
+        (
+            "</main>",
+            concat!(
+                r#"<img src="../assets/favicon.svg">"#,
+                r#"<p style="color:#888;background:#999">Grey on grey</p>"#,
+                r#"<div style="width:600px">Wider than a phone</div>"#,
+                r#"<script src="../assets/not-there.js"></script></main>"#
+            ),
+        ),
+    ] {
+        assert!(broken.contains(from), "the page has no `{from}`");
+        broken = broken.replacen(from, to, 1);
+    }
+    std::fs::create_dir_all(public.join("a11y-broken")).unwrap();
+    std::fs::write(public.join("a11y-broken/index.html"), broken).unwrap();
+    let port = crate::browser::serve(public);
+    let spec = json!({ "base": format!("http://127.0.0.1:{port}"), "pages": ["a11y-broken/index.html"] });
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), serde_json::to_vec(&spec).unwrap()).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let out = Command::new("node")
+        .arg(dir.join("a11y.mjs"))
+        .arg(file.path())
+        .output()
+        .expect("node must be installed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the broken page passed:\n{stderr}");
+    for expected in [
+        "(light): axe critical image-alt",
+        "(dark): axe critical image-alt",
+        "axe serious color-contrast",
+        "monthly-data-sources: the static chart SVG is not inside role=\"img\"",
+        "a table with 2 header cells for 3 columns",
+        "(light, 360 px): the page scrolls sideways",
+        "console error: Failed to load resource",
+    ] {
+        assert!(stderr.contains(expected), "no `{expected}` in:\n{stderr}");
+    }
 }
