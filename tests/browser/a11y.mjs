@@ -73,6 +73,8 @@ for (const path of spec.pages) {
     // axe-core, WCAG 2.x A and AA. Evaluated rather than added as a
     // script tag: the site's Content-Security-Policy (script-src 'self')
     // refuses inline scripts, and stays on.
+    await shoot(page, `${slug}-${theme}`);
+
     // Every disclosure open (a chart's data, View SQL), so its tables and
     // code are audited too.
     await page.evaluate(() => document.querySelectorAll('details.disclosure').forEach((d) => { d.open = true; }));
@@ -127,7 +129,6 @@ for (const path of spec.pages) {
     const minor = result.violations.filter((v) => v.impact !== 'serious' && v.impact !== 'critical');
     console.log(`${where}: axe ${result.passes.length} rules passed, ${minor.length} minor or moderate (${minor.map((v) => v.id).join(', ')}); ${own.charts} chart SVGs, ${own.tables} tables; body ${own.background} / ${own.color}`);
     colours[`${path} ${theme}`] = own;
-    await shoot(page, `${slug}-${theme}`);
 
     // The download menu, once: a disclosure the keyboard opens and Escape
     // closes, focus back on its button.
