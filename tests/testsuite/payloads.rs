@@ -46,7 +46,7 @@ fn pages_and_svgs_hold_no_payload_raw() {
     let files: Vec<String> = ["index.html", "people/index.html"]
         .into_iter()
         .map(String::from)
-        .chain(["score-by-name", "score-by-team", "paths-by-name"].iter().map(|r| format!("people/{r}.svg")))
+        .chain(["score-by-name", "score-by-name-more", "score-by-team", "paths-by-name"].iter().map(|r| format!("people/{r}.svg")))
         .collect();
     for file in &files {
         let text = site.read(&format!("public/{file}"));
@@ -82,13 +82,11 @@ fn chart_options_in_pages_decode_to_the_exact_values() {
         .skip(1)
         .map(|rest| serde_json::from_str(&rest[..rest.find("</script>").unwrap()]).unwrap())
         .collect();
-    assert_eq!(options.len(), 3, "three charts on the tab");
-    // The horizontal bar's categories are the names, byte for byte.
+    assert_eq!(options.len(), 4, "four charts on the tab");
+    // The two horizontal bars' categories are the names, byte for byte.
     let names: Vec<String> = source_rows(&site).into_iter().map(|r| r["name"].clone()).collect();
-    let categories: Vec<String> = options[0]["yAxis"]["data"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let categories: Vec<String> = (options[..2].iter())
+        .flat_map(|o| o["yAxis"]["data"].as_array().unwrap().iter())
         .map(|v| v.as_str().unwrap().to_string())
         .collect();
     assert_eq!(categories, names);
