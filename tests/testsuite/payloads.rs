@@ -46,7 +46,11 @@ fn pages_and_svgs_hold_no_payload_raw() {
     let files: Vec<String> = ["index.html", "people/index.html"]
         .into_iter()
         .map(String::from)
-        .chain(["score-by-name", "score-by-name-more", "score-by-team", "paths-by-name"].iter().map(|r| format!("people/{r}.svg")))
+        .chain(
+            ["score-by-name", "score-by-name-more", "score-by-team", "paths-by-name"]
+                .iter()
+                .map(|r| format!("people/{r}.svg")),
+        )
         .collect();
     for file in &files {
         let text = site.read(&format!("public/{file}"));
