@@ -5,6 +5,7 @@
 //! previous site.
 
 mod views;
+pub use views::ViewTimes;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -98,6 +99,8 @@ pub struct Site {
     failures: Failures,
     /// Chart cache keys this build uses, for pruning the cache.
     chart_keys: Mutex<HashSet<String>>,
+    /// Where the views' time went in the last `write`.
+    view_times: Mutex<views::ViewTimes>,
     progress: Progress,
     /// `tally serve`: `write` leaves out the views (each is built when
     /// first asked for, by `write_view`) and the tab PDFs, and prunes no
@@ -137,6 +140,8 @@ pub struct BuildSummary {
     pub as_of: Date,
     /// Each phase's wall time.
     pub timings: Vec<(&'static str, Duration)>,
+    /// Where the views' share of the write phase went.
+    pub view_times: ViewTimes,
     /// Reports that failed under `--keep-going`, as `tab/report: message`.
     pub failures: Vec<String>,
 }
@@ -204,6 +209,7 @@ impl Site {
             timings: Vec::new(),
             failures: Mutex::new(BTreeMap::new()),
             chart_keys: Mutex::new(HashSet::new()),
+            view_times: Mutex::default(),
             progress: Progress::for_stdout(options.quiet),
             on_demand: false,
             carry: None,
@@ -530,6 +536,7 @@ impl Site {
             files,
             as_of: self.as_of,
             timings: self.timings.clone(),
+            view_times: *lock(&self.view_times),
             failures,
         })
     }
@@ -581,10 +588,11 @@ impl Site {
         let built = if self.on_demand {
             let pdf = |v: &View| self.config.views.pdf && v.filter == Filter::Organization;
             let entries = self.views.views.iter().map(|v| view_entry(v, pdf(v))).collect();
-            views::BuiltViews { entries, pdf_keys: HashSet::new() }
+            views::BuiltViews { entries, pdf_keys: HashSet::new(), times: views::ViewTimes::default() }
         } else {
             views::write_views(self, writer, keep_going)?
         };
+        *lock(&self.view_times) = built.times;
         pdf_keys.extend(built.pdf_keys);
         writer.write("views/index.js", &html::filter_script(&self.filter_model(&built.entries))?)?;
 

@@ -36,6 +36,20 @@ pub fn run(args: BuildArgs) -> anyhow::Result<()> {
         total,
         phases.join(", ")
     );
+    let v = summary.view_times;
+    if v.built > 0 {
+        // Queries and files are summed over the workers (one per core).
+        println!(
+            "Views: {} built{} (queries {:.2} s, files {:.2} s, summed over the workers; charts and PDFs {:.2} s)",
+            v.built,
+            if v.cached > 0 { format!(", {} unchanged from the view cache", v.cached) } else { String::new() },
+            v.queries.as_secs_f64(),
+            v.files.as_secs_f64(),
+            v.pdfs.as_secs_f64()
+        );
+    } else if v.cached > 0 {
+        println!("Views: {} unchanged, from the view cache", v.cached);
+    }
     Ok(())
 }
 

@@ -42,8 +42,9 @@ use crate::render::pdf::{self, PdfContext};
 use crate::report::ReportOutput;
 use crate::site::{BuildOptions, ReusedResult, Site};
 
-/// How often the files are polled.
-const POLL: Duration = Duration::from_millis(100);
+/// How often the files are polled: a saved file waits half of it on
+/// average before its rebuild starts (a poll is a few dozen `stat` calls).
+const POLL: Duration = Duration::from_millis(50);
 /// How long the files must stay unchanged before a rebuild starts (an
 /// editor or a copy may write a file in several steps).
 const SETTLE: Duration = Duration::from_millis(40);
@@ -186,10 +187,15 @@ impl Builder {
         if !changed.is_empty() && asked.is_empty() {
             return;
         }
-        let root = self.options.config.parent().map(Path::to_path_buf).unwrap_or_default();
         if !changed.is_empty() {
+            // Named as the site's folder sees them (`./queries/x.sql` when
+            // serve runs in it: `queries/x.sql`).
+            let root = match self.options.config.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => Path::new("."),
+            };
             let names: Vec<String> =
-                changed.iter().map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string()).collect();
+                changed.iter().map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string()).collect();
             println!("changed: {}", names.join(", "));
         }
         let mut todo = std::mem::take(&mut self.pending);
@@ -207,7 +213,11 @@ impl Builder {
                 self.pending = todo;
                 let message = super::message(&e);
                 eprintln!("{message}");
-                eprintln!("(still serving the last good build; fix the error and save to rebuild)");
+                if self.shared.get().builds > 0 {
+                    eprintln!("(still serving the last good build; fix the error and save to rebuild)");
+                } else {
+                    eprintln!("(nothing to serve yet; fix the error and save to build)");
+                }
                 self.shared.failed(message);
             }
         }

@@ -162,15 +162,17 @@ pub fn respond(path: &str, context: &Context) -> Response {
     };
     let state = context.shared.get();
     let mut file = segments.iter().fold(context.site_dir.clone(), |p, s| p.join(s));
-    if file.is_dir() {
-        if !path.ends_with('/') {
-            // As a static host does: relative links in the folder's
-            // index.html resolve against the folder.
-            let mut response = Response::text("301 Moved Permanently", "");
-            response.headers.push(format!("Location: {path}/"));
-            return response;
-        }
+    if path.ends_with('/') {
+        // A folder's page, even before the first build made the folder:
+        // the page that says the build is running (or failed) is a page,
+        // with the reload script, so it comes back by itself.
         file.push("index.html");
+    } else if file.is_dir() {
+        // As a static host does: relative links in the folder's
+        // index.html resolve against the folder.
+        let mut response = Response::text("301 Moved Permanently", "");
+        response.headers.push(format!("Location: {path}/"));
+        return response;
     }
     let mut body = std::fs::read(&file);
     if body.is_err() {
@@ -326,7 +328,7 @@ pub fn content_type(file: &Path) -> &'static str {
 pub fn inject(page: &[u8], state: &State) -> Vec<u8> {
     let mut added = String::new();
     if let Some(error) = &state.error {
-        added.push_str(&overlay(error));
+        added.push_str(&overlay(error, state.builds > 0));
     }
     added.push_str(&format!(
         "<script src=\"/_tally/live.js\" data-build=\"{}\" defer></script>\n",
@@ -340,12 +342,23 @@ pub fn inject(page: &[u8], state: &State) -> Vec<u8> {
 }
 
 /// The error overlay as markup (the reload script builds the same one
-/// when an error arrives on an open page).
-fn overlay(message: &str) -> String {
+/// when an error arrives on an open page); `served` says whether a good
+/// build is underneath.
+fn overlay(message: &str, served: bool) -> String {
     format!(
-        "<div id=\"tally-serve-error\" role=\"alert\" style=\"{OVERLAY_STYLE}\"><p style=\"margin:0 0 .5em;font-weight:bold\">tally serve: the last rebuild failed; this page shows the last good build.</p><pre style=\"margin:0;white-space:pre-wrap\">{}</pre></div>\n",
+        "<div id=\"tally-serve-error\" role=\"alert\" style=\"{OVERLAY_STYLE}\"><p style=\"margin:0 0 .5em;font-weight:bold\">{}</p><pre style=\"margin:0;white-space:pre-wrap\">{}</pre></div>\n",
+        overlay_title(served),
         escape_html(message)
     )
+}
+
+/// The overlay's first line (live.js says the same).
+fn overlay_title(served: bool) -> &'static str {
+    if served {
+        "tally serve: the last rebuild failed; this page shows the last good build."
+    } else {
+        "tally serve: the build failed; the site shows once it builds."
+    }
 }
 
 /// Fixed at the top of the page, above everything, readable on any theme.
@@ -437,10 +450,38 @@ mod tests {
             String::from_utf8(page).unwrap(),
             "<html><body><p>hi</p><script src=\"/_tally/live.js\" data-build=\"s-3\" defer></script>\n</body></html>"
         );
-        let broken = State { error: Some("Error: failed <b>\"x\"</b>".into()), ..state };
+        let broken = State { error: Some("Error: failed <b>\"x\"</b>".into()), builds: 3, ..state };
         let page = String::from_utf8(inject(b"<body></body>", &broken)).unwrap();
+        assert!(page.contains(">tally serve: the last rebuild failed; this page shows the last good build.<"));
         assert!(page.contains("<pre style=\"margin:0;white-space:pre-wrap\">Error: failed &lt;b&gt;&quot;x&quot;&lt;/b&gt;</pre>"), "{page}");
         assert!(page.find("tally-serve-error").unwrap() < page.find("live.js").unwrap());
+    }
+
+    #[test]
+    fn before_the_first_build_a_folder_is_a_page_that_comes_back_by_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = Arc::new(Shared::new("s"));
+        shared.failed("Error: bad row <x>".into());
+        let (jobs, _requests) = mpsc::channel();
+        let context = Context { site_dir: dir.path().join("site"), shared, jobs: Mutex::new(jobs) };
+        for path in ["/", "/people/"] {
+            let response = respond(path, &context);
+            assert_eq!(
+                (response.status, response.content_type),
+                ("503 Service Unavailable", "text/html; charset=utf-8"),
+                "{path}"
+            );
+            let page = String::from_utf8(response.body).unwrap();
+            assert!(page.contains("<p>Error: bad row &lt;x&gt;</p>"), "{page}");
+            assert!(
+                page.contains(">tally serve: the build failed; the site shows once it builds.<"),
+                "{page}"
+            );
+            assert!(page.contains("<script src=\"/_tally/live.js\" data-build=\"\" defer>"), "{page}");
+        }
+        // A file that is not a page says so in plain text.
+        let csv = respond("/people/logins.csv", &context);
+        assert_eq!((csv.status, csv.content_type), ("503 Service Unavailable", "text/plain; charset=utf-8"));
     }
 
     #[test]

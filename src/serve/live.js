@@ -32,7 +32,10 @@
       const title = document.createElement('p');
       title.style.margin = '0 0 .5em';
       title.style.fontWeight = 'bold';
-      title.textContent = 'tally serve: the last rebuild failed; this page shows the last good build.';
+      // As the server words it (http.rs, overlay_title).
+      title.textContent = served
+        ? 'tally serve: the last rebuild failed; this page shows the last good build.'
+        : 'tally serve: the build failed; the site shows once it builds.';
       const pre = document.createElement('pre');
       pre.style.margin = '0';
       pre.style.whiteSpace = 'pre-wrap';

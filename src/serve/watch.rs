@@ -1,6 +1,6 @@
 //! Watching a site's files for `tally serve` by polling their times and
 //! sizes. A poll of a site is a few dozen `stat` calls (the sample site:
-//! 40 files), so every 100 ms costs nothing measurable, and polling sees a
+//! 40 files), so every 50 ms costs nothing measurable, and polling sees a
 //! change the same way on every file system (network mounts, container
 //! volumes) and through every way an editor saves (in place, or a new file
 //! renamed over the old one), with no watch limit to run into.

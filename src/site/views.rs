@@ -25,6 +25,7 @@ mod cache;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use duckdb::Connection;
@@ -47,6 +48,25 @@ pub(super) struct BuiltViews {
     pub entries: Vec<ViewEntry>,
     /// The cache keys of the views' tab PDFs.
     pub pdf_keys: HashSet<String>,
+    /// Where the time went.
+    pub times: ViewTimes,
+}
+
+/// Where the views' time went, for the build's summary: the queries and
+/// the files are summed over the workers (thread time), the PDFs are wall
+/// time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ViewTimes {
+    /// Views built (their queries run).
+    pub built: usize,
+    /// Views taken from the view cache.
+    pub cached: usize,
+    /// Copying the views' rows and running their reports.
+    pub queries: Duration,
+    /// Writing their downloads and page data.
+    pub files: Duration,
+    /// Rendering the organization views' charts and laying out their PDFs.
+    pub pdfs: Duration,
 }
 
 /// One organization and the views to build in it: the organization's own
@@ -83,7 +103,7 @@ pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Res
     let views = &site.views.views;
     if views.is_empty() {
         ViewCache::new(&site.cache_dir).prune(&HashSet::new())?;
-        return Ok(BuiltViews { entries: Vec::new(), pdf_keys: HashSet::new() });
+        return Ok(BuiltViews { entries: Vec::new(), pdf_keys: HashSet::new(), times: ViewTimes::default() });
     }
     let db = site.db()?;
     let reports = site.report_refs();
@@ -108,10 +128,21 @@ pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Res
         }
     }
 
-    let mut work =
-        if todo.is_empty() { Vec::new() } else { run_workers(site, writer, keep_going, &todo, &reports)? };
+    let mut times = ViewTimes {
+        built: todo.iter().map(|g| g.views().count()).sum(),
+        cached: groups.iter().map(|g| g.views().count()).sum::<usize>()
+            - todo.iter().map(|g| g.views().count()).sum::<usize>(),
+        ..ViewTimes::default()
+    };
+    let mut work = if todo.is_empty() {
+        Vec::new()
+    } else {
+        run_workers(site, writer, keep_going, &todo, &reports, &mut times)?
+    };
     work.sort_by_key(|w| w.view);
+    let start = Instant::now();
     let made = write_pdfs(site, writer, &mut work)?;
+    times.pdfs = start.elapsed();
 
     // Store what was built, unless a report of it failed (`--keep-going`).
     let failed: HashSet<String> = lock(&site.failures).keys().map(|(view, _, _)| view.clone()).collect();
@@ -140,7 +171,7 @@ pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Res
         .iter()
         .map(|v| view_entry(v, v.filter == Filter::Organization && with_pdf.contains(v.slug.as_str())))
         .collect();
-    Ok(BuiltViews { entries, pdf_keys })
+    Ok(BuiltViews { entries, pdf_keys, times })
 }
 
 /// Everything besides the data that a view's files depend on.
@@ -186,6 +217,7 @@ fn run_workers(
     keep_going: bool,
     groups: &[&Group<'_>],
     reports: &[ReportRef<'_>],
+    times: &mut ViewTimes,
 ) -> Result<Vec<PdfWork>> {
     let db = site.db()?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -211,6 +243,7 @@ fn run_workers(
         tables: &db.tables,
         keep_going,
         pdfs: site.config.views.pdf,
+        clock: Mutex::default(),
     };
 
     // A view's queries are many and small: one thread per query, one query
@@ -246,6 +279,7 @@ fn run_workers(
             .collect()
     });
     set_threads(&db.conn, threads)?;
+    (times.queries, times.files) = *lock(&ctx.clock);
     let mut work = Vec::new();
     for result in results {
         work.extend(result?);
@@ -291,6 +325,7 @@ pub(super) fn write_view(site: &Site, writer: &Writer, index: usize, pdfs: bool)
         tables: &db.tables,
         keep_going: false,
         pdfs: pdfs && site.config.views.pdf,
+        clock: Mutex::default(),
     };
     let group = match view.filter {
         Filter::Organization => Group { organization: Some(view), teams: Vec::new(), key: String::new() },
@@ -324,6 +359,8 @@ struct WorkerContext<'a> {
     tables: &'a [LoadedTable],
     keep_going: bool,
     pdfs: bool,
+    /// Thread time spent on (queries, files).
+    clock: Mutex<(Duration, Duration)>,
 }
 
 impl WorkerContext<'_> {
@@ -342,14 +379,14 @@ impl WorkerContext<'_> {
         // The organization's rows, even when only its teams are built.
         let org_view = View { filter: Filter::Organization, team: None, ..first.clone() };
         let result = (|| {
-            create_schema(conn, &org_view, self.tables, "main", &org_schema)?;
+            self.create_schema(conn, &org_view, "main", &org_schema)?;
             let org = match group.organization {
                 Some(view) => Some((view.path(), self.build_view(conn, view, &org_schema, kept, None)?)),
                 None => None,
             };
             for (t, team) in group.teams.iter().enumerate() {
                 let schema = format!("{org_schema}_{t}");
-                create_schema(conn, team, self.tables, &org_schema, &schema)?;
+                self.create_schema(conn, team, &org_schema, &schema)?;
                 let reuse = org.as_ref().map(|(path, results)| (path.as_str(), results.as_slice()));
                 let built = self.build_view(conn, team, &schema, kept, reuse);
                 drop_schema(conn, &schema)?;
@@ -384,6 +421,7 @@ impl WorkerContext<'_> {
         let mut results = Vec::new();
         for (i, r) in self.reports.iter().enumerate() {
             let label = || format!("view `{}` ({} `{}`)", view.label, view.filter.as_str(), view.value());
+            let started = Instant::now();
             let same_as_org = reuse.filter(|_| self.team_blind[i]).map(|(path, kept)| (path, &kept[i]));
             let (table, total_rows, error) = match same_as_org {
                 Some((_, k)) => (k.table.clone(), k.total_rows, k.error.clone()),
@@ -398,6 +436,7 @@ impl WorkerContext<'_> {
                 },
             };
             let output = r.output(table, total_rows, self.as_of);
+            let ran = started.elapsed();
             let files =
                 || format!("the downloads of {}, tab `{}`, report `{}`", label(), r.tab.id, r.report.id);
             match (same_as_org, &error) {
@@ -444,12 +483,17 @@ impl WorkerContext<'_> {
             if keep_for_pdf {
                 pdf_outputs.push(for_pdf(output, self.config.pdf.max_rows));
             }
+            let mut clock = lock(&self.clock);
+            clock.0 += ran;
+            clock.1 += started.elapsed() - ran;
         }
+        let started = Instant::now();
         for tab in &tab_data {
             self.writer.write(&format!("{key}{}/data.js", tab.tab), &view_data::script(tab)?)?;
         }
         self.writer
             .write(&format!("{key}index.js"), &view_data::overview_script(&view.key(), &headlines)?)?;
+        lock(&self.clock).1 += started.elapsed();
         conn.execute_batch("RESET search_path")
             .map_err(|e| anyhow!("failed to reset the search path after view `{}`: {e}", view.key()))?;
         if keep_for_pdf {
@@ -458,6 +502,17 @@ impl WorkerContext<'_> {
         }
         self.progress.advance(1);
         Ok(results)
+    }
+
+    /// Copies `view`'s rows of the tables in `source` into `schema`.
+    fn create_schema(&self, conn: &Connection, view: &View, source: &str, schema: &str) -> Result<()> {
+        let started = Instant::now();
+        for statement in filter_statements(view, self.tables, source, schema) {
+            conn.execute_batch(&statement)
+                .map_err(|e| anyhow!("failed to filter the tables for view `{}`: {e}", view.key()))?;
+        }
+        lock(&self.clock).0 += started.elapsed();
+        Ok(())
     }
 
     /// One report's query over the view's tables.
@@ -488,20 +543,6 @@ fn for_pdf(mut output: ReportOutput, max_rows: usize) -> ReportOutput {
         output.table.rows.truncate(max_rows);
     }
     output
-}
-
-fn create_schema(
-    conn: &Connection,
-    view: &View,
-    tables: &[LoadedTable],
-    source: &str,
-    schema: &str,
-) -> Result<()> {
-    for statement in filter_statements(view, tables, source, schema) {
-        conn.execute_batch(&statement)
-            .map_err(|e| anyhow!("failed to filter the tables for view `{}`: {e}", view.key()))?;
-    }
-    Ok(())
 }
 
 fn drop_schema(conn: &Connection, schema: &str) -> Result<()> {
@@ -536,29 +577,50 @@ fn write_pdfs(site: &Site, writer: &Writer, work: &mut [PdfWork]) -> Result<BTre
             work[w].outputs[o].chart = Some(chart);
         }
     }
+    // Each PDF is laid out on one thread: one worker per core takes the
+    // next (view, tab) until none is left.
     let cache = site.cache_dir.join("pdf");
     let made = Mutex::new(Vec::new());
-    for item in work.iter() {
+    // Not `site`, whose DuckDB connection stays on this thread.
+    let (config, as_of) = (&site.config, site.as_of);
+    let todo: Vec<(&PdfWork, &crate::config::TabConfig)> =
+        work.iter().flat_map(|item| config.tabs.iter().map(move |tab| (item, tab))).collect();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let lay_out = |(item, tab): (&PdfWork, &crate::config::TabConfig)| -> Result<()> {
         let view = &views[item.view];
-        for tab in &site.config.tabs {
-            let reports: Vec<&ReportOutput> = item.outputs.iter().filter(|o| o.tab.id == tab.id).collect();
-            let ctx = PdfContext {
-                config: &site.config,
-                tab,
-                as_of: site.as_of,
-                reports: &reports,
-                view: Some(&view.label),
-            };
-            let (bytes, key) = pdf::render_tab_pdf_cached(&ctx, &cache).with_context(|| {
-                format!("failed to make the PDF of tab `{}` for view `{}`", tab.id, view.key())
-            })?;
-            writer.write(
-                &format!("{}{}/{}", view.path(), tab.id, crate::render::page::tab_pdf_name(tab)),
-                &bytes,
-            )?;
-            lock(&made).push((item.view, key));
-        }
-    }
+        let reports: Vec<&ReportOutput> = item.outputs.iter().filter(|o| o.tab.id == tab.id).collect();
+        let ctx = PdfContext { config, tab, as_of, reports: &reports, view: Some(&view.label) };
+        let (bytes, key) = pdf::render_tab_pdf_cached(&ctx, &cache).with_context(|| {
+            format!("failed to make the PDF of tab `{}` for view `{}`", tab.id, view.key())
+        })?;
+        writer.write(
+            &format!("{}{}/{}", view.path(), tab.id, crate::render::page::tab_pdf_name(tab)),
+            &bytes,
+        )?;
+        lock(&made).push((item.view, key));
+        Ok(())
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(todo.len());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    while !failed.load(Ordering::Relaxed) {
+                        let Some(&job) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                        if let Err(e) = lay_out(job) {
+                            failed.store(true, Ordering::Relaxed);
+                            return Err(e);
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().unwrap_or_else(|_| Err(anyhow!("a PDF-making thread panicked"))))
+    })?;
     for (view, key) in made.into_inner().unwrap_or_else(|e| e.into_inner()) {
         keys.entry(view).or_default().push(key);
     }

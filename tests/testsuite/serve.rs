@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::util::TestSite;
 
 /// How long a change may take to show in the served page. The targets are
-/// far lower (README, "Previewing while you write"); this bound leaves room
+/// far lower (README, "Previewing with `tally serve`"); this bound leaves room
 /// for a busy test machine and still fails a server that never rebuilds.
 const CHANGE_SHOWS_WITHIN: Duration = Duration::from_secs(10);
 
