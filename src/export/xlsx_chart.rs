@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Chart, ChartFormat, ChartLine, ChartPoint, ChartSolidFill,
 
 use crate::config::{ChartConfig, ChartKind};
 use crate::render::chart::ChartTheme;
-use crate::report::Column;
+use crate::report::{Column, ColumnType};
 
 /// Adds a native chart over the data the XLSX exporter wrote (header in row
 /// 0, data from row 1, columns in the table's order from column A), to the
@@ -87,6 +87,20 @@ pub fn insert_native_chart(
     if !pie {
         let value_axis = native.y_axis();
         value_axis.set_num_format(excel_number_format(&chart.number_format));
+        // Dates are serial numbers in the cells; Excel shows a category
+        // axis over them in the cells' format, LibreOffice as the bare
+        // serials (45839, 45870, …) unless the axis has its own format. A
+        // date axis also spaces the points by time, as the site's chart
+        // does. (For bar charts rust_xlsxwriter's x axis is the category
+        // axis whichever way it is drawn.)
+        let ty = &columns[usize::from(x)].ty;
+        if let Some(format) = excel_date_format(ty, chart.date_format.as_deref()) {
+            let category_axis = native.x_axis();
+            category_axis.set_num_format(format);
+            if *ty == ColumnType::Date {
+                category_axis.set_date_axis(true);
+            }
+        }
     }
     native.set_width(chart.width).set_height(chart.height);
 
@@ -103,6 +117,24 @@ fn excel_number_format(format: &str) -> &'static str {
         "compact" => r#"[>=1000000]#,##0.0,,"M";[>=1000]#,##0.0,"k";#,##0"#,
         _ => "#,##0",
     }
+}
+
+/// The Excel number format of a date or timestamp category axis, as the
+/// site's chart labels it (`date_format`): `Jul 2025`, `2025`, `2025-07-01`;
+/// `None` for any other column.
+fn excel_date_format(ty: &ColumnType, date_format: Option<&str>) -> Option<&'static str> {
+    let is_date = match ty {
+        ColumnType::Date => true,
+        ColumnType::Timestamp => false,
+        _ => return None,
+    };
+    Some(match date_format {
+        Some("month") => "mmm yyyy",
+        Some("year") => "yyyy",
+        Some(_) => "yyyy-mm-dd",
+        None if is_date => "yyyy-mm-dd",
+        None => "yyyy-mm-dd hh:mm",
+    })
 }
 
 #[cfg(test)]
@@ -138,7 +170,13 @@ mod tests {
 
     /// The workbook's parts, by name.
     fn parts(chart: &ChartConfig) -> Vec<(String, String)> {
-        let table = table();
+        parts_with(chart, ColumnType::Text)
+    }
+
+    /// The workbook's parts when the `month` column is of type `month`.
+    fn parts_with(chart: &ChartConfig, month: ColumnType) -> Vec<(String, String)> {
+        let mut table = table();
+        table.columns[0].ty = month;
         let mut workbook = Workbook::new();
         let sheet = workbook.add_worksheet();
         sheet.set_name("Active seats").unwrap();
@@ -201,5 +239,36 @@ mod tests {
         let parts = parts(&config(ChartKind::Line, &["active_seats"], Some("invited")));
         assert!(part(&parts, "xl/charts/chart1.xml").is_none());
         assert!(part(&parts, "xl/worksheets/sheet1.xml").is_some());
+    }
+
+    /// A date axis reads `Jul 2025` in LibreOffice too, not `45839`: the
+    /// category axis is a date axis with the site's date format, and only
+    /// over dates.
+    #[test]
+    fn date_categories_get_a_date_axis_with_the_sites_format() {
+        let mut monthly = config(ChartKind::Line, &["active_seats"], None);
+        monthly.date_format = Some("month".into());
+        let monthly_parts = parts_with(&monthly, ColumnType::Date);
+        let xml = part(&monthly_parts, "xl/charts/chart1.xml").expect("chart part");
+        let date_axis =
+            xml.split("<c:dateAx>").nth(1).expect("a date axis").split("</c:dateAx>").next().unwrap();
+        assert!(date_axis.contains(r#"<c:numFmt formatCode="mmm yyyy" sourceLinked="0"/>"#), "{xml}");
+        assert!(!xml.contains("<c:catAx>"), "{xml}");
+
+        // No date format: the date as the table shows it.
+        let daily = config(ChartKind::Bar, &["active_seats"], None);
+        let xml = part(&parts_with(&daily, ColumnType::Date), "xl/charts/chart1.xml").unwrap().to_string();
+        assert!(xml.contains(r#"<c:numFmt formatCode="yyyy-mm-dd" sourceLinked="0"/>"#), "{xml}");
+
+        // Timestamps keep a category axis (a date axis drops the time of
+        // day), with the time in the format.
+        let xml =
+            part(&parts_with(&daily, ColumnType::Timestamp), "xl/charts/chart1.xml").unwrap().to_string();
+        assert!(xml.contains("<c:catAx>") && !xml.contains("<c:dateAx>"), "{xml}");
+        assert!(xml.contains(r#"formatCode="yyyy-mm-dd hh:mm""#), "{xml}");
+
+        // Text categories: no date format anywhere.
+        let xml = part(&parts(&monthly), "xl/charts/chart1.xml").unwrap().to_string();
+        assert!(!xml.contains("<c:dateAx>") && !xml.contains("yyyy"), "{xml}");
     }
 }

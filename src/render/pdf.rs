@@ -600,6 +600,96 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
         assert!(all.contains("No data"), "{all}");
     }
 
+    /// The log report (index 1 of `CONFIG`) made `columns` text columns
+    /// `field_a`, `field_b`, … wide, every cell `cell`, ten rows.
+    fn with_wide_log(config: &Config, columns: usize, cell: &str) -> Vec<ReportOutput> {
+        let mut reports = outputs(config);
+        let names: Vec<String> =
+            (0..columns).map(|i| format!("field_{}", (b'a' + i as u8) as char)).collect();
+        reports[1].table = ResultTable {
+            columns: names.iter().map(|n| col(n, ColumnType::Text)).collect(),
+            rows: (0..10).map(|_| vec![Cell::Text(cell.into()); columns]).collect(),
+        };
+        reports[1].total_rows = 10;
+        reports
+    }
+
+    fn is_landscape((w, h): (f32, f32)) -> bool {
+        w > h
+    }
+
+    /// A 21-character cell is about 100 pt wide at 8.5 pt (DejaVu Sans
+    /// averages 0.55 em a character) plus 8 pt of padding: six columns
+    /// (~650 pt) overflow the portrait text width of A4 (595 - 2 x 45 = 504
+    /// pt) but fit a landscape page (842 - 90 = 751 pt); twelve (~1,300 pt)
+    /// do not, so the last ones are left out, named in a note.
+    #[test]
+    fn wide_tables_get_landscape_pages_and_the_widest_lose_columns() {
+        let config = Config::parse(CONFIG, "test").unwrap();
+        let cell = "abcdefghij-abcdefghij";
+
+        let narrow = render(&config, &with_wide_log(&config, 3, cell));
+        assert!(
+            page_sizes(&narrow).into_iter().all(|p| !is_landscape(p)),
+            "three columns fit a portrait page"
+        );
+
+        let six = render(&config, &with_wide_log(&config, 6, cell));
+        let sizes = page_sizes(&six);
+        assert!(!is_landscape(sizes[0]), "the tab starts portrait: {sizes:?}");
+        assert!(
+            sizes.iter().any(|&p| is_landscape(p)),
+            "the six-column table gets a landscape page: {sizes:?}"
+        );
+        assert!(!is_landscape(*sizes.last().unwrap()), "the chart after it is portrait again: {sizes:?}");
+        let texts = page_texts(&six);
+        let landscape: Vec<String> =
+            texts.iter().zip(&sizes).filter(|(_, &p)| is_landscape(p)).map(|(t, _)| squash(t)).collect();
+        assert!(
+            landscape.iter().any(|t| t.contains("Activated seats log") && t.contains("Field f")),
+            "{landscape:?}"
+        );
+        assert!(!squash(&texts.join(" ")).contains("Not shown here"));
+
+        let twelve = render(&config, &with_wide_log(&config, 12, cell));
+        let all = squash(&page_texts(&twelve).join(" "));
+        let note = all.split("Not shown here, for room: ").nth(1).expect("a note names the columns left out");
+        let note = note.split(" (in the CSV and XLSX downloads).").next().unwrap();
+        let left_out: Vec<&str> = note.split(", ").collect();
+        // Six or seven columns fit in 751 pt, depending on the exact glyph
+        // widths: five or six are left out, the last ones.
+        assert!((5..=6).contains(&left_out.len()), "{note}");
+        assert_eq!(*left_out.last().unwrap(), "Field l", "{note}");
+        assert!(all.contains("Field a") && all.contains("Field f"), "{all}");
+    }
+
+    /// An email of 60 characters (~290 pt) has no space to wrap at; beside
+    /// a long note the two share the portrait page's 504 pt, and the email
+    /// breaks inside: no line of the PDF holds it whole, every piece is
+    /// there.
+    #[test]
+    fn long_words_wrap_inside_their_cell() {
+        let config = Config::parse(CONFIG, "test").unwrap();
+        let email = "alexandra.konstantinopoulou-papadimitriou@northwind.example";
+        let mut reports = outputs(&config);
+        reports[1].table = ResultTable {
+            columns: vec![col("email", ColumnType::Text), col("note", ColumnType::Text)],
+            rows: vec![vec![
+                Cell::Text(email.into()),
+                Cell::Text(
+                    "a note long enough to need the rest of the page and then some more words".repeat(2),
+                ),
+            ]],
+        };
+        reports[1].total_rows = 1;
+        let pdf = render(&config, &reports);
+        assert!(page_sizes(&pdf).into_iter().all(|p| !is_landscape(p)));
+        let text = page_texts(&pdf).join("\n");
+        assert!(!text.lines().any(|l| l.contains(email)), "the email is on one line:\n{text}");
+        let joined: String = text.chars().filter(|c| !c.is_whitespace() && *c != '\u{200b}').collect();
+        assert!(joined.contains(email), "{text}");
+    }
+
     #[test]
     fn data_window_names_the_relative_periods() {
         let window = |d: &str| -> Vec<String> {

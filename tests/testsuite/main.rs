@@ -1,6 +1,7 @@
 //! tally's integration tests: one binary, a module per feature, a fixture
 //! folder per case under `tests/fixtures/`. See README.md here.
 
+mod a11y;
 mod browser;
 mod build;
 mod build_script;

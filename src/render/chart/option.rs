@@ -307,6 +307,12 @@ pub fn build_option_with_theme(
         if value[axis]["type"] == "category" {
             value[axis]["axisLine"] = json!({ "lineStyle": { "color": theme.muted_color } });
         }
+        // Whole numbers tick by whole numbers: left to itself ECharts
+        // splits 0..2 in steps of 0.5 (and an all-zero series 0..1 in steps
+        // of 0.2), which the integer format rounds to `0 1 1 2 2`.
+        if value[axis]["type"] == "value" && chart.number_format == "integer" {
+            value[axis]["minInterval"] = json!(1);
+        }
     }
     // charming's `Chart` has no top-level `textStyle`; it sets the font of
     // every text that does not set its own.

@@ -341,3 +341,37 @@ fn browser_and_rust_format_numbers_alike() {
     assert_eq!(engine.eval_string("tallyCharts.formatNumber('compact', -1234)").unwrap(), "-1.2k");
     assert_eq!(engine.eval_string("tallyCharts.formatNumber('integer', null)").unwrap(), "–");
 }
+
+/// Small whole numbers tick by whole numbers: for 0..2, ECharts' own ticks
+/// would be 0, 0.5, 1, 1.5, 2 (`0 1 1 2 2` in the integer format), and an
+/// all-zero series gets 0..1 in steps of 0.2 (`0 0 0 1 1 1`). With
+/// `minInterval: 1` the first axis reads 0, 1, 2 and the second 0, 1.
+#[test]
+fn small_integer_axes_tick_by_whole_numbers() {
+    let month = |m| Value::Date(Date::from_ymd(2026, m, 1).unwrap());
+    let table = |values: [i64; 3]| ResultTable {
+        columns: vec![
+            Column { name: "month".into(), ty: ColumnType::Date },
+            Column { name: "runs".into(), ty: ColumnType::Integer },
+        ],
+        rows: (0..3).map(|i| vec![month(9 + i as u32), Value::Int(values[i])]).collect(),
+    };
+    let chart = config(ChartKind::Bar, "month", &["runs"]);
+    let ticks = |svg: &str| -> Vec<String> {
+        // The value axis labels are right-aligned at the plot's left edge.
+        svg.split("<text")
+            .filter(|t| t.contains("text-anchor=\"end\""))
+            .map(|t| t.split('>').nth(1).unwrap().trim_end_matches("</text").to_string())
+            .collect()
+    };
+    for (values, expected) in [([0, 1, 2], vec!["0", "1", "2"]), ([0, 0, 0], vec!["0", "1"])] {
+        let option = build_option(&chart, &table(values)).unwrap();
+        assert_eq!(option["yAxis"]["minInterval"], 1);
+        let out = render_charts(&[job("runs", &chart, &table(values))], None).unwrap();
+        assert_eq!(ticks(&out[0].svg), expected, "{values:?}: {}", out[0].svg);
+    }
+    // Other formats keep ECharts' steps (a decimal axis may need 0.5).
+    let mut decimal = chart.clone();
+    decimal.number_format = "decimal".into();
+    assert!(build_option(&decimal, &table([0, 1, 2])).unwrap()["yAxis"].get("minInterval").is_none());
+}

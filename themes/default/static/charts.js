@@ -185,6 +185,32 @@
 
   var boxes = [];
 
+  // Fits an option to its box's width: a horizontal bar chart's names get
+  // at most 40% of it, cut with an ellipsis (the tooltip and the table
+  // keep them whole), so on a phone the bars still have room; value labels
+  // that would collide are left out. Wide boxes are unchanged (the names
+  // fit in 40% of 640 px).
+  function fit(option, width) {
+    ['xAxis', 'yAxis'].forEach(function (key) {
+      var axes = option[key];
+      if (!axes) return;
+      (Array.isArray(axes) ? axes : [axes]).forEach(function (axis) {
+        axis.axisLabel = axis.axisLabel || {};
+        if (axis.type === 'value') axis.axisLabel.hideOverlap = true;
+        if (axis.type === 'category' && key === 'yAxis') {
+          axis.axisLabel.width = Math.max(64, Math.round(width * 0.4));
+          axis.axisLabel.overflow = 'truncate';
+        }
+      });
+    });
+    return option;
+  }
+
+  function draw(box, chart) {
+    box.tallyWidth = box.clientWidth;
+    chart.setOption(themed(fit(box.tallyOption, box.tallyWidth || 640)), { notMerge: true });
+  }
+
   function reducedMotion() {
     return !!(root.matchMedia && root.matchMedia('(prefers-reduced-motion: reduce)').matches);
   }
@@ -206,7 +232,7 @@
     }
     box.tallyOption = option;
     var chart = root.echarts.getInstanceByDom(box) || root.echarts.init(box, null, { renderer: 'svg' });
-    chart.setOption(themed(option), { notMerge: true });
+    draw(box, chart);
     if (!box.tallyObserved) {
       box.tallyObserved = true;
       boxes.push(box);
@@ -220,7 +246,10 @@
           root.clearTimeout(pending);
           pending = root.setTimeout(function () {
             var c = root.echarts.getInstanceByDom(box);
-            if (c) c.resize();
+            if (!c) return;
+            c.resize();
+            // Names cut to the new width.
+            if (box.clientWidth !== box.tallyWidth) draw(box, c);
           }, 0);
         }).observe(box);
       } else {
@@ -242,7 +271,7 @@
     boxes = boxes.filter(function (box) { return document.documentElement.contains(box); });
     boxes.forEach(function (box) {
       var chart = root.echarts.getInstanceByDom(box);
-      if (chart && box.tallyOption) chart.setOption(themed(box.tallyOption), { notMerge: true });
+      if (chart && box.tallyOption) draw(box, chart);
     });
   });
 
