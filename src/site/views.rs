@@ -128,12 +128,8 @@ pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Res
         }
     }
 
-    let mut times = ViewTimes {
-        built: todo.iter().map(|g| g.views().count()).sum(),
-        cached: groups.iter().map(|g| g.views().count()).sum::<usize>()
-            - todo.iter().map(|g| g.views().count()).sum::<usize>(),
-        ..ViewTimes::default()
-    };
+    let built = todo.iter().map(|g| g.views().count()).sum();
+    let mut times = ViewTimes { built, cached: views.len() - built, ..ViewTimes::default() };
     let mut work = if todo.is_empty() {
         Vec::new()
     } else {
@@ -229,62 +225,57 @@ fn run_workers(
         connections.push(conn);
     }
     let team_blind = team_blind(reports, &db.tables);
-    let ctx = WorkerContext {
-        config: &site.config,
-        cache_dir: &site.cache_dir,
-        as_of: site.as_of,
-        views: &site.views.views,
-        progress: &site.progress,
-        failures: &site.failures,
-        memory_limit: &site.config.duckdb.memory_limit,
-        writer,
-        reports,
-        team_blind: &team_blind,
-        tables: &db.tables,
-        keep_going,
-        pdfs: site.config.views.pdf,
-        clock: Mutex::default(),
-    };
+    let ctx =
+        WorkerContext::new(site, writer, reports, &team_blind, &db.tables, keep_going, site.config.views.pdf);
 
     // A view's queries are many and small: one thread per query, one query
     // per core, runs them faster than DuckDB spreading each over every core
     // (the sample's 30 queries of one organization: 335 ms against 428 ms).
     let threads = db.threads().map_err(|e| anyhow!("failed to read DuckDB's thread count: {e}"))?;
     set_threads(&db.conn, 1)?;
+    let workers = connections.into_iter().enumerate().map(|(w, conn)| (w, conn, Vec::new())).collect();
+    let result = share_out(workers, groups, "building views", |(w, conn, kept), n, group| {
+        ctx.build_group(conn, *w, n, group, kept)
+    });
+    set_threads(&db.conn, threads)?;
+    (times.queries, times.files) = *lock(&ctx.clock);
+    Ok(result?.into_iter().flat_map(|(_, _, kept)| kept).collect())
+}
+
+/// Shares `items` out to one thread per state in `workers`: each takes the
+/// next item (its index and itself) until none is left or one has failed.
+/// Returns the states, or the first error.
+fn share_out<W: Send, T: Sync>(
+    workers: Vec<W>,
+    items: &[T],
+    what: &str,
+    work: impl Fn(&mut W, usize, &T) -> Result<()> + Sync,
+) -> Result<Vec<W>> {
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let results: Vec<Result<Vec<PdfWork>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = connections
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = workers
             .into_iter()
-            .enumerate()
-            .map(|(worker, conn)| {
-                let (ctx, next, failed) = (&ctx, &next, &failed);
+            .map(|mut state| {
+                let (next, failed, work) = (&next, &failed, &work);
                 scope.spawn(move || {
-                    let mut kept = Vec::new();
                     while !failed.load(Ordering::Relaxed) {
                         let n = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(group) = groups.get(n) else { break };
-                        if let Err(e) = ctx.build_group(&conn, worker, n, group, &mut kept) {
+                        let Some(item) = items.get(n) else { break };
+                        if let Err(e) = work(&mut state, n, item) {
                             failed.store(true, Ordering::Relaxed);
                             return Err(e);
                         }
                     }
-                    Ok(kept)
+                    Ok(state)
                 })
             })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("a view-building thread panicked"))))
+            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("a thread {what} panicked"))))
             .collect()
-    });
-    set_threads(&db.conn, threads)?;
-    (times.queries, times.files) = *lock(&ctx.clock);
-    let mut work = Vec::new();
-    for result in results {
-        work.extend(result?);
-    }
-    Ok(work)
+    })
 }
 
 /// Per report: it reads only tables a team does not narrow.
@@ -311,22 +302,8 @@ pub(super) fn write_view(site: &Site, writer: &Writer, index: usize, pdfs: bool)
     crate::report::prepare_connection(&conn, &site.params(), &site.prelude)?;
     let reports = site.report_refs();
     let team_blind = team_blind(&reports, &db.tables);
-    let ctx = WorkerContext {
-        config: &site.config,
-        cache_dir: &site.cache_dir,
-        as_of: site.as_of,
-        views,
-        progress: &site.progress,
-        failures: &site.failures,
-        memory_limit: &site.config.duckdb.memory_limit,
-        writer,
-        reports: &reports,
-        team_blind: &team_blind,
-        tables: &db.tables,
-        keep_going: false,
-        pdfs: pdfs && site.config.views.pdf,
-        clock: Mutex::default(),
-    };
+    let pdfs = pdfs && site.config.views.pdf;
+    let ctx = WorkerContext::new(site, writer, &reports, &team_blind, &db.tables, false, pdfs);
     let group = match view.filter {
         Filter::Organization => Group { organization: Some(view), teams: Vec::new(), key: String::new() },
         Filter::Team => Group { organization: None, teams: vec![view], key: String::new() },
@@ -363,7 +340,34 @@ struct WorkerContext<'a> {
     clock: Mutex<(Duration, Duration)>,
 }
 
-impl WorkerContext<'_> {
+impl<'a> WorkerContext<'a> {
+    fn new(
+        site: &'a Site,
+        writer: &'a Writer,
+        reports: &'a [ReportRef<'a>],
+        team_blind: &'a [bool],
+        tables: &'a [LoadedTable],
+        keep_going: bool,
+        pdfs: bool,
+    ) -> Self {
+        WorkerContext {
+            config: &site.config,
+            cache_dir: &site.cache_dir,
+            as_of: site.as_of,
+            views: &site.views.views,
+            progress: &site.progress,
+            failures: &site.failures,
+            memory_limit: &site.config.duckdb.memory_limit,
+            writer,
+            reports,
+            team_blind,
+            tables,
+            keep_going,
+            pdfs,
+            clock: Mutex::default(),
+        }
+    }
+
     /// Builds one organization's views: its schema first, then each team's
     /// cut from it.
     fn build_group(
@@ -585,9 +589,8 @@ fn write_pdfs(site: &Site, writer: &Writer, work: &mut [PdfWork]) -> Result<BTre
     let (config, as_of) = (&site.config, site.as_of);
     let todo: Vec<(&PdfWork, &crate::config::TabConfig)> =
         work.iter().flat_map(|item| config.tabs.iter().map(move |tab| (item, tab))).collect();
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let lay_out = |(item, tab): (&PdfWork, &crate::config::TabConfig)| -> Result<()> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(todo.len());
+    share_out(vec![(); workers], &todo, "laying out PDFs", |(), _, &(item, tab)| {
         let view = &views[item.view];
         let reports: Vec<&ReportOutput> = item.outputs.iter().filter(|o| o.tab.id == tab.id).collect();
         let ctx = PdfContext { config, tab, as_of, reports: &reports, view: Some(&view.label) };
@@ -600,26 +603,6 @@ fn write_pdfs(site: &Site, writer: &Writer, work: &mut [PdfWork]) -> Result<BTre
         )?;
         lock(&made).push((item.view, key));
         Ok(())
-    };
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(todo.len());
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    while !failed.load(Ordering::Relaxed) {
-                        let Some(&job) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
-                        if let Err(e) = lay_out(job) {
-                            failed.store(true, Ordering::Relaxed);
-                            return Err(e);
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().unwrap_or_else(|_| Err(anyhow!("a PDF-making thread panicked"))))
     })?;
     for (view, key) in made.into_inner().unwrap_or_else(|e| e.into_inner()) {
         keys.entry(view).or_default().push(key);
