@@ -192,19 +192,26 @@ pub fn lock_site(cache_dir: &Path) -> Result<std::fs::File> {
     }
 }
 
+/// Removes what an earlier build cut short left beside `output`: a
+/// deletion's `-trash`, and an `-old` site two builds back (after
+/// `restore_interrupted_swap`, `-old` beside `output` is never the latest).
+pub fn remove_leftovers(output: &Path) -> Result<()> {
+    let Ok(old) = sibling(output, "old") else { return Ok(()) };
+    for leftover in [sibling(output, "trash")?, old] {
+        if leftover.exists() {
+            std::fs::remove_dir_all(&leftover)
+                .with_context(|| format!("failed to remove `{}`", leftover.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Replaces `output` with `staging`: the previous site is renamed aside
 /// first and removed only once the new one is in place, by way of `-trash`,
 /// so a deletion cut short never leaves a partial site under `-old`.
 fn swap_into_place(staging: &Path, output: &Path) -> Result<()> {
-    let old = sibling(output, "old")?;
-    let trash = sibling(output, "trash")?;
-    for leftover in [&trash, &old] {
-        // `-old` beside a present `output` is a site two builds back.
-        if leftover.exists() {
-            std::fs::remove_dir_all(leftover)
-                .with_context(|| format!("failed to remove `{}`", leftover.display()))?;
-        }
-    }
+    remove_leftovers(output)?;
+    let (old, trash) = (sibling(output, "old")?, sibling(output, "trash")?);
     if output.exists() {
         std::fs::rename(output, &old)
             .with_context(|| format!("failed to move the previous site `{}` aside", output.display()))?;

@@ -4,6 +4,7 @@
 //! folder, then swapped into place). A failed build never touches the
 //! previous site.
 
+mod stamp;
 mod views;
 pub use views::ViewTimes;
 
@@ -33,6 +34,7 @@ use crate::report::{
     ReportOutput, ResultTable, Value,
 };
 use crate::view::{self, Filter, View, ViewLimits, ViewSet};
+use stamp::{Stamp, Unchanged};
 
 /// What `build` and `check` were asked for.
 #[derive(Debug, Clone, Default)]
@@ -144,6 +146,9 @@ pub struct BuildSummary {
     pub view_times: ViewTimes,
     /// Reports that failed under `--keep-going`, as `tab/report: message`.
     pub failures: Vec<String>,
+    /// Nothing changed since the last build, which left the site as it is
+    /// (the counts are that build's).
+    pub unchanged: bool,
 }
 
 /// Reports that failed under `--keep-going`: (view folder or empty, tab,
@@ -538,6 +543,7 @@ impl Site {
             timings: self.timings.clone(),
             view_times: *lock(&self.view_times),
             failures,
+            unchanged: false,
         })
     }
 
@@ -998,7 +1004,7 @@ fn find_view(db: &Database, selector: &str, every: ViewLimits) -> Result<View> {
 /// hold another organization's data.
 fn cut_to_view(db: &Database, scope: &View) -> Result<()> {
     const SCHEMA: &str = "tally_scope";
-    for statement in view::filter_statements(scope, &db.tables, "main", SCHEMA) {
+    for statement in view::filter_statements(scope, &db.tables, "main", SCHEMA, None) {
         db.conn.execute_batch(&statement).map_err(|e| anyhow!("failed to cut the data to the view: {e}"))?;
     }
     for table in &db.tables {
@@ -1022,6 +1028,25 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
     output::restore_interrupted_swap(&site.output_dir)?;
     // Refuse a wrong output folder before any work is done.
     output::check(&site.output_dir, &site.data_dir, &site.root, options.force)?;
+    let stamp = Stamp::take(&site, options)?;
+    output::remove_leftovers(&site.output_dir)?;
+    if let Some(Unchanged { counts: [tabs, reports, views, views_dropped, files], as_of }) =
+        stamp.unchanged(&site)?
+    {
+        return Ok(BuildSummary {
+            tabs,
+            reports,
+            views,
+            views_dropped,
+            files,
+            as_of,
+            timings: Vec::new(),
+            view_times: ViewTimes::default(),
+            failures: Vec::new(),
+            unchanged: true,
+        });
+    }
+    stamp::clear(&site.cache_dir)?;
     site.load(options.as_of, options.view.as_deref())?;
     let outputs = site.run(options.keep_going)?;
     let summary = site.write(&outputs, options.keep_going)?;
@@ -1032,6 +1057,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
             summary.failures.join("\n  ")
         );
     }
+    stamp.save(&site, &summary)?;
     Ok(summary)
 }
 

@@ -271,15 +271,83 @@ pub fn coverage(table: &LoadedTable, tables: &[LoadedTable], filter: Filter) -> 
     }
 }
 
+/// An organization id as views compare it: text, trimmed, NULL when empty.
+fn org_key(column: &str) -> String {
+    format!("nullif(trim(CAST({} AS VARCHAR)), '')", ident(column))
+}
+
+/// The statements that fill `schema` (a table per table with an
+/// organization column, of its distinct `organization_id` values as `raw`
+/// and their keys as `k`). Filtering a table with
+/// `organization_id IN (SELECT raw FROM keys WHERE k = …)` keeps exactly the
+/// rows whose key is that organization's, and costs a plain comparison per
+/// row instead of a cast and a trim: six times faster over the scale-100
+/// sample.
+pub fn key_statements(tables: &[LoadedTable], schema: &str) -> Vec<String> {
+    let mut out = vec![format!("CREATE SCHEMA {}", ident(schema))];
+    for table in tables.iter().filter(|t| has(t, ORG_COLUMN)) {
+        out.push(format!(
+            "CREATE TABLE {schema}.{t} AS SELECT raw, {key} AS k FROM (SELECT DISTINCT {org} AS raw FROM main.{t})",
+            schema = ident(schema),
+            t = ident(&table.name),
+            key = org_key("raw"),
+            org = ident(ORG_COLUMN),
+        ));
+    }
+    out
+}
+
+/// The condition that keeps the rows of `table` whose organization is one
+/// of `orgs`: through the key tables of `keys` (see `key_statements`) when
+/// given, else by comparing each row's key.
+fn org_condition(table: &str, orgs: &[&str], keys: Option<&str>) -> String {
+    let list = orgs.iter().map(|o| literal(o)).collect::<Vec<_>>().join(", ");
+    match keys {
+        Some(keys) => format!(
+            "{org} IN (SELECT raw FROM {keys}.{t} WHERE k IN ({list}))",
+            org = ident(ORG_COLUMN),
+            keys = ident(keys),
+            t = ident(table)
+        ),
+        None => format!("{} IN ({list})", org_key(ORG_COLUMN)),
+    }
+}
+
+/// The statements that fill `schema` with the rows of several
+/// organizations (`orgs`), from `main`, through the key tables of `keys`:
+/// a batch that its organizations' schemas are then cut from, so the whole
+/// tables are read once per batch rather than once per organization.
+pub fn batch_statements(orgs: &[&str], tables: &[LoadedTable], keys: &str, schema: &str) -> Vec<String> {
+    let mut out = vec![format!("CREATE SCHEMA {}", ident(schema))];
+    for table in tables {
+        let target = format!("{}.{}", ident(schema), ident(&table.name));
+        let from = format!("main.{}", ident(&table.name));
+        out.push(if has(table, ORG_COLUMN) {
+            let condition = org_condition(&table.name, orgs, Some(keys));
+            format!("CREATE TABLE {target} AS SELECT * FROM {from} WHERE {condition}")
+        } else {
+            format!("CREATE VIEW {target} AS SELECT * FROM {from}")
+        });
+    }
+    out
+}
+
 /// The statements that fill `schema` with `tables` filtered to `view`,
-/// reading them from `source` (`main`, or an organization view's schema when
-/// building its teams' views, which is the same rows and smaller).
-pub fn filter_statements(view: &View, tables: &[LoadedTable], source: &str, schema: &str) -> Vec<String> {
+/// reading them from `source` (`main`, a batch of organizations, or an
+/// organization view's schema when building its teams' views, which is the
+/// same rows and smaller). `keys` names the key tables of `main` (see
+/// `key_statements`), if there are any; they hold every raw id of `source`.
+pub fn filter_statements(
+    view: &View,
+    tables: &[LoadedTable],
+    source: &str,
+    schema: &str,
+    keys: Option<&str>,
+) -> Vec<String> {
     let mut out = vec![format!("CREATE SCHEMA {}", ident(schema))];
     // Ids are compared as discovered: text, trimmed.
-    let org =
-        format!("nullif(trim(CAST({} AS VARCHAR)), '') = {}", ident(ORG_COLUMN), literal(&view.organization));
-    let team_of = |column: &str| format!("nullif(trim(CAST({} AS VARCHAR)), '')", ident(column));
+    let org = |table: &str| org_condition(table, &[&view.organization], keys);
+    let team_of = org_key;
     // The users of the team in that organization, when the view is a team's.
     let team_users = view.team.as_ref().map(|team| {
         format!(
@@ -287,6 +355,7 @@ pub fn filter_statements(view: &View, tables: &[LoadedTable], source: &str, sche
             user = ident(USER_COLUMN),
             src = ident(source),
             users = ident(USERS_TABLE),
+            org = org(USERS_TABLE),
             t = team_of(TEAM_COLUMN),
             team = literal(team)
         )
@@ -300,7 +369,7 @@ pub fn filter_statements(view: &View, tables: &[LoadedTable], source: &str, sche
             // A team's copy of a table it does not narrow would be the
             // organization's copy again: read that one.
             (Coverage::OrganizationOnly, Some(_), _) if source != "main" => None,
-            (Coverage::OrganizationOnly, ..) | (Coverage::Filtered, None, _) => Some(org.clone()),
+            (Coverage::OrganizationOnly, ..) | (Coverage::Filtered, None, _) => Some(org(&table.name)),
             (Coverage::Filtered, Some(team), Some(users)) => {
                 let own =
                     has(table, TEAM_COLUMN).then(|| format!("{} = {}", team_of(TEAM_COLUMN), literal(team)));
@@ -318,9 +387,9 @@ pub fn filter_statements(view: &View, tables: &[LoadedTable], source: &str, sche
                     (None, Some(b)) => b,
                     (None, None) => "FALSE".into(),
                 };
-                Some(format!("{org} AND {either}"))
+                Some(format!("{} AND {either}", org(&table.name)))
             }
-            (Coverage::Filtered, Some(_), None) => Some(org.clone()),
+            (Coverage::Filtered, Some(_), None) => Some(org(&table.name)),
         };
         out.push(match condition {
             // A table a view does not filter is read where it is.
@@ -419,7 +488,7 @@ mod tests {
             ["organization/o1", "organization/o2", "team/o1-blue", "team/o1-red", "team/o2-blue"]
         );
         let red = &set.views[3];
-        for statement in filter_statements(red, &tables, "main", "v1") {
+        for statement in filter_statements(red, &tables, "main", "v1", None) {
             conn.execute_batch(&statement).unwrap();
         }
         let count = |t: &str| {
@@ -431,6 +500,55 @@ mod tests {
         assert_eq!(coverage(&tables[3], &tables, Filter::Organization), Coverage::Unfiltered);
         let capped = discover(&conn, &tables, ViewLimits { max: 3, ..limits }).unwrap();
         assert_eq!((capped.views.len(), capped.dropped), (3, 2));
+    }
+
+    #[test]
+    fn batches_and_key_tables_keep_the_same_rows_as_the_key_filter() {
+        let tables = vec![
+            table("users", &["user_id", "organization_id", "team"]),
+            table("logins", &["user_id", "organization_id"]),
+            table("lookup", &["page"]),
+        ];
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE users AS SELECT * FROM (VALUES ('u1',' o1','Red'), ('u2','o1 ','Blue'), ('u1','o2','Blue'), ('u3','o3','Red')) t(user_id, organization_id, team);
+             CREATE TABLE logins AS SELECT * FROM (VALUES ('u1','o1'), ('u1',' o1 '), ('u2','o1'), ('u1','o2'), ('u2', NULL), ('u3', ''), ('u3', 'o3')) t(user_id, organization_id);
+             CREATE TABLE lookup AS SELECT 'home' AS page;",
+        )
+        .unwrap();
+        let run = |statements: Vec<String>| {
+            for statement in statements {
+                conn.execute_batch(&statement).unwrap();
+            }
+        };
+        let rows = |schema: &str, t: &str| -> Vec<String> {
+            let sql = format!("SELECT concat_ws('|', *COLUMNS(*)) AS r FROM {schema}.{t} ORDER BY r");
+            let mut stmt = conn.prepare(&sql).unwrap();
+            stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect()
+        };
+        let limits = ViewLimits { organizations: true, teams: true, max: 100 };
+        let set = discover(&conn, &tables, limits).unwrap();
+        run(key_statements(&tables, "k"));
+        run(batch_statements(&["o1", "o3"], &tables, "k", "b"));
+        // The batch holds its organizations' rows, whatever the spacing of their ids.
+        assert_eq!(rows("b", "logins"), ["u1| o1 ", "u1|o1", "u2|o1", "u3|o3"]);
+        for (n, view) in set.views.iter().filter(|v| v.organization != "o2").enumerate() {
+            let (direct, batched) = (format!("d{n}"), format!("c{n}"));
+            let source = match view.filter {
+                Filter::Organization => "b".to_string(),
+                Filter::Team => {
+                    let org = View { filter: Filter::Organization, team: None, ..view.clone() };
+                    run(filter_statements(&org, &tables, "b", &format!("o{n}"), Some("k")));
+                    format!("o{n}")
+                }
+            };
+            run(filter_statements(view, &tables, "main", &direct, None));
+            run(filter_statements(view, &tables, &source, &batched, Some("k")));
+            for t in ["users", "logins", "lookup"] {
+                assert_eq!(rows(&direct, t), rows(&batched, t), "view {}, table {t}", view.key());
+            }
+        }
+        assert_eq!(rows("d0", "logins"), ["u1| o1 ", "u1|o1", "u2|o1"]);
     }
 
     #[test]

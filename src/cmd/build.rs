@@ -19,6 +19,17 @@ pub fn run(args: BuildArgs) -> anyhow::Result<()> {
     if options.quiet {
         return Ok(());
     }
+    if summary.unchanged {
+        println!(
+            "Nothing changed since the last build: {}, {}, {}{} as of {} are in place",
+            count(summary.tabs, "tab"),
+            count(summary.reports, "report"),
+            if summary.views > 0 { format!("{}, ", count(summary.views, "view")) } else { String::new() },
+            count(summary.files, "file"),
+            summary.as_of
+        );
+        return Ok(());
+    }
     let total: f64 = summary.timings.iter().map(|(_, d)| d.as_secs_f64()).sum();
     let phases: Vec<String> =
         summary.timings.iter().map(|(name, d)| format!("{name} {:.2} s", d.as_secs_f64())).collect();

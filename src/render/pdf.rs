@@ -23,6 +23,7 @@ use typst_pdf::{PdfOptions, Timestamp};
 use crate::config::{Config, Display, TabConfig};
 use crate::date::Date;
 use crate::render::cache;
+use crate::render::chart::text_width;
 use crate::render::page::{column_label, NumberView};
 use crate::report::{group_thousands, ReportOutput, Value as Cell};
 
@@ -198,6 +199,9 @@ fn data_window(as_of: Date) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The size of a table's text in `tab.typ` (its body text).
+const TABLE_TEXT_PT: f64 = 8.5;
+
 /// One report's entry of `sys.inputs.reports`.
 fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
     let report = &out.report;
@@ -247,6 +251,21 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
         .map(|row| row.iter().map(|v| text(&v.to_display())).collect::<Vec<_>>().into_value())
         .collect();
     d.insert("rows".into(), rows.into_value());
+    // Each column's widest text unwrapped, in points: the header in bold,
+    // the printed rows in the table's 8.5 pt. The template decides from
+    // these whether a table needs a landscape page; measuring every cell
+    // in typst took 40% of a table-heavy tab's layout.
+    let widths: Vec<Value> = (0..table.columns.len())
+        .map(|x| {
+            let header = text_width(&column_label(&table.columns[x].name), TABLE_TEXT_PT, true);
+            let cells = table.rows.iter().take(max_rows).filter_map(|row| row.get(x));
+            cells
+                .map(|v| text_width(&v.to_display(), TABLE_TEXT_PT, false))
+                .fold(header, f64::max)
+                .into_value()
+        })
+        .collect();
+    d.insert("widths".into(), widths.into_value());
     let total = out.total_rows;
     let rows_note = if total > max_rows {
         let more = total - max_rows;

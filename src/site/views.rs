@@ -39,7 +39,10 @@ use crate::output::Writer;
 use crate::render::pdf::{self, PdfContext};
 use crate::render::view_data::{self, ReportData, TabData};
 use crate::report::{ReportOutput, ResultTable};
-use crate::view::{coverage, filter_statements, tables_read, Coverage, Filter, View};
+use crate::view::{
+    batch_statements, coverage, filter_statements, key_statements, tables_read, Coverage, Filter, View,
+};
+pub(super) use cache::identity;
 use cache::{Fingerprints, ViewCache};
 
 /// What writing the views gave.
@@ -225,8 +228,16 @@ fn run_workers(
         connections.push(conn);
     }
     let team_blind = team_blind(reports, &db.tables);
-    let ctx =
+    let mut ctx =
         WorkerContext::new(site, writer, reports, &team_blind, &db.tables, keep_going, site.config.views.pdf);
+    let started = Instant::now();
+    for statement in key_statements(&db.tables, KEYS_SCHEMA) {
+        db.conn.execute_batch(&statement).map_err(|e| anyhow!("failed to list the organization ids: {e}"))?;
+    }
+    ctx.keys = Some(KEYS_SCHEMA);
+    let size = batch_size(groups.len(), workers);
+    let batches: Vec<&[&Group<'_>]> = groups.chunks(size).collect();
+    lock(&ctx.clock).0 += started.elapsed();
 
     // A view's queries are many and small: one thread per query, one query
     // per core, runs them faster than DuckDB spreading each over every core
@@ -234,12 +245,30 @@ fn run_workers(
     let threads = db.threads().map_err(|e| anyhow!("failed to read DuckDB's thread count: {e}"))?;
     set_threads(&db.conn, 1)?;
     let workers = connections.into_iter().enumerate().map(|(w, conn)| (w, conn, Vec::new())).collect();
-    let result = share_out(workers, groups, "building views", |(w, conn, kept), n, group| {
-        ctx.build_group(conn, *w, n, group, kept)
+    let result = share_out(workers, &batches, "building views", |(w, conn, kept), n, batch| {
+        ctx.build_batch(conn, *w, n, batch, kept)
     });
     set_threads(&db.conn, threads)?;
+    drop_schema(&db.conn, KEYS_SCHEMA)?;
     (times.queries, times.files) = *lock(&ctx.clock);
     Ok(result?.into_iter().flat_map(|(_, _, kept)| kept).collect())
+}
+
+/// The schema of the organization ids' key tables (`key_statements`).
+const KEYS_SCHEMA: &str = "tally_view_keys";
+
+/// Organizations per batch: about √n, so that the whole tables are read
+/// about √n times (once per batch) and each batch about √n times (once per
+/// organization), instead of the whole tables n times; one organization a
+/// batch (no batch copy) while that would leave fewer than four batches per
+/// worker to share out.
+fn batch_size(groups: usize, workers: usize) -> usize {
+    let root = (groups as f64).sqrt().ceil().max(1.0) as usize;
+    if groups / root < 4 * workers {
+        1
+    } else {
+        root
+    }
 }
 
 /// Shares `items` out to one thread per state in `workers`: each takes the
@@ -309,7 +338,7 @@ pub(super) fn write_view(site: &Site, writer: &Writer, index: usize, pdfs: bool)
         Filter::Team => Group { organization: None, teams: vec![view], key: String::new() },
     };
     let mut work = Vec::new();
-    ctx.build_group(&conn, 0, index, &group, &mut work)?;
+    ctx.build_group(&conn, &format!("tally_view_{index}"), "main", &group, &mut work)?;
     write_pdfs(site, writer, &mut work)?;
     Ok(())
 }
@@ -336,6 +365,8 @@ struct WorkerContext<'a> {
     tables: &'a [LoadedTable],
     keep_going: bool,
     pdfs: bool,
+    /// The schema of the organization ids' key tables, once made.
+    keys: Option<&'static str>,
     /// Thread time spent on (queries, files).
     clock: Mutex<(Duration, Duration)>,
 }
@@ -364,33 +395,68 @@ impl<'a> WorkerContext<'a> {
             tables,
             keep_going,
             pdfs,
+            keys: None,
             clock: Mutex::default(),
         }
     }
 
-    /// Builds one organization's views: its schema first, then each team's
-    /// cut from it.
-    fn build_group(
+    /// Builds a batch of organizations' views: the batch's rows copied
+    /// once (when it holds more than one), then each organization's cut
+    /// from them.
+    fn build_batch(
         &self,
         conn: &Connection,
         worker: usize,
         n: usize,
+        batch: &[&Group<'_>],
+        kept: &mut Vec<PdfWork>,
+    ) -> Result<()> {
+        let (Some(keys), [_, _, ..]) = (self.keys, batch) else {
+            return batch.iter().enumerate().try_for_each(|(g, group)| {
+                self.build_group(conn, &format!("tally_view_{worker}_{n}_{g}"), "main", group, kept)
+            });
+        };
+        let schema = format!("tally_batch_{worker}_{n}");
+        let started = Instant::now();
+        let orgs: Vec<&str> =
+            batch.iter().filter_map(|g| g.views().next()).map(|v| v.organization.as_str()).collect();
+        let copied = batch_statements(&orgs, self.tables, keys, &schema).iter().try_for_each(|statement| {
+            conn.execute_batch(statement)
+                .map_err(|e| anyhow!("failed to copy a batch of organizations' rows: {e}"))
+        });
+        lock(&self.clock).0 += started.elapsed();
+        let result = copied.and_then(|()| {
+            batch.iter().enumerate().try_for_each(|(g, group)| {
+                self.build_group(conn, &format!("{schema}_{g}"), &schema, group, kept)
+            })
+        });
+        let dropped = drop_schema(conn, &schema);
+        result.and(dropped)
+    }
+
+    /// Builds one organization's views into schemas named from
+    /// `org_schema`: its own first, cut from `source`, then each team's cut
+    /// from it.
+    fn build_group(
+        &self,
+        conn: &Connection,
+        org_schema: &str,
+        source: &str,
         group: &Group<'_>,
         kept: &mut Vec<PdfWork>,
     ) -> Result<()> {
-        let org_schema = format!("tally_view_{worker}_{n}");
         let first = group.views().next().expect("a group has a view");
         // The organization's rows, even when only its teams are built.
         let org_view = View { filter: Filter::Organization, team: None, ..first.clone() };
         let result = (|| {
-            self.create_schema(conn, &org_view, "main", &org_schema)?;
+            self.create_schema(conn, &org_view, source, org_schema)?;
             let org = match group.organization {
-                Some(view) => Some((view.path(), self.build_view(conn, view, &org_schema, kept, None)?)),
+                Some(view) => Some((view.path(), self.build_view(conn, view, org_schema, kept, None)?)),
                 None => None,
             };
             for (t, team) in group.teams.iter().enumerate() {
                 let schema = format!("{org_schema}_{t}");
-                self.create_schema(conn, team, &org_schema, &schema)?;
+                self.create_schema(conn, team, org_schema, &schema)?;
                 let reuse = org.as_ref().map(|(path, results)| (path.as_str(), results.as_slice()));
                 let built = self.build_view(conn, team, &schema, kept, reuse);
                 drop_schema(conn, &schema)?;
@@ -398,7 +464,7 @@ impl<'a> WorkerContext<'a> {
             }
             Ok::<(), anyhow::Error>(())
         })();
-        let dropped = drop_schema(conn, &org_schema);
+        let dropped = drop_schema(conn, org_schema);
         result.and(dropped)
     }
 
@@ -511,7 +577,7 @@ impl<'a> WorkerContext<'a> {
     /// Copies `view`'s rows of the tables in `source` into `schema`.
     fn create_schema(&self, conn: &Connection, view: &View, source: &str, schema: &str) -> Result<()> {
         let started = Instant::now();
-        for statement in filter_statements(view, self.tables, source, schema) {
+        for statement in filter_statements(view, self.tables, source, schema, self.keys) {
             conn.execute_batch(&statement)
                 .map_err(|e| anyhow!("failed to filter the tables for view `{}`: {e}", view.key()))?;
         }

@@ -172,9 +172,11 @@ fn same_inputs_give_a_byte_identical_site() {
     let site = TestSite::new("basic");
     site.build_ok(&[]);
     let first = site.snapshot_tree("public");
+    site.forget_last_build();
     site.build_ok(&[]);
     assert_eq!(first, site.snapshot_tree("public"));
     // Another machine's time zone changes nothing either.
+    site.forget_last_build();
     let out = site.tally_env(&["build"], &[("TZ", "Pacific/Auckland")]);
     assert!(out.status.success());
     assert_eq!(first, site.snapshot_tree("public"));
@@ -331,4 +333,45 @@ fn text_outputs_match_their_snapshots() {
     ] {
         insta::assert_snapshot!(name, site.read(file));
     }
+}
+
+#[test]
+fn a_rebuild_with_nothing_changed_leaves_the_site_as_it_is() {
+    let site = TestSite::new("basic");
+    site.build_ok(&[]);
+    let first = site.snapshot_tree("public");
+    let index = site.path("public/index.html");
+    let written = std::fs::metadata(&index).unwrap().modified().unwrap();
+
+    let out = site.build_ok(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("Nothing changed since the last build: 2 tabs, 6 reports"), "{stdout}");
+    assert_eq!(std::fs::metadata(&index).unwrap().modified().unwrap(), written, "not written again");
+
+    // Whatever the build read changes: it builds again.
+    let built = |site: &TestSite, args: &[&str]| {
+        let out = site.build_ok(args);
+        String::from_utf8_lossy(&out.stdout).contains("Built 2 tabs")
+    };
+    site.write("data/logins.csv", &(site.read("data/logins.csv") + "u1,2026-03-10T10:00:00Z\n"));
+    assert!(built(&site, &[]), "a data file changed");
+    assert_ne!(first, site.snapshot_tree("public"));
+    site.write("queries/logins-by-user.sql", &(site.read("queries/logins-by-user.sql") + "\n-- edited\n"));
+    assert!(built(&site, &[]), "a query changed");
+    site.write("site.toml", &(site.read("site.toml") + "\n# only a comment\n"));
+    assert!(!built(&site, &[]), "the config means the same");
+    site.write("site.toml", &site.read("site.toml").replace("Basic <Site> & Co", "Basic Site"));
+    assert!(built(&site, &[]), "the config changed");
+    assert!(built(&site, &["--as-of", "2026-03-01"]), "an option changed");
+    assert!(!built(&site, &["--as-of", "2026-03-01"]));
+    // The output was touched: the build puts it right.
+    std::fs::remove_file(&index).unwrap();
+    assert!(built(&site, &["--as-of", "2026-03-01"]), "a file of the site went missing");
+    assert!(index.is_file());
+    // A failed build leaves no stamp behind: fixing the query builds again.
+    let sql = site.read("queries/logins-by-user.sql");
+    site.write("queries/logins-by-user.sql", "SELECT nope FROM logins");
+    site.build_err(&[], 1);
+    site.write("queries/logins-by-user.sql", &sql);
+    assert!(built(&site, &[]), "after a failed build");
 }

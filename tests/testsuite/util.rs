@@ -46,6 +46,12 @@ impl TestSite {
         TestSite { dir: tempfile::Builder::new().prefix("tally-test-").tempdir().unwrap() }
     }
 
+    /// Forgets the last build's stamp, so the next build does its work
+    /// even when nothing changed (tests of what a real rebuild writes).
+    pub fn forget_last_build(&self) {
+        let _ = std::fs::remove_file(self.path(".tally-cache/build-stamp"));
+    }
+
     /// The site's folder.
     pub fn root(&self) -> &Path {
         self.dir.path()

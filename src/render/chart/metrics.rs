@@ -24,8 +24,11 @@ fn bold() -> &'static Face<'static> {
 /// writes it (`bold 18px DejaVu Sans, sans-serif`, `12px sans-serif`).
 /// Multi-line text is as wide as its widest line.
 pub(crate) fn measure(text: &str, font: &str) -> f64 {
-    let size = font_size(font);
     let face = if is_bold(font) { bold() } else { regular() };
+    width_in(face, text, font_size(font))
+}
+
+fn width_in(face: &Face<'_>, text: &str, size: f64) -> f64 {
     let units_per_em = f64::from(face.units_per_em());
     text.split('\n')
         .map(|line| {
@@ -39,6 +42,13 @@ pub(crate) fn measure(text: &str, font: &str) -> f64 {
                 .sum::<f64>()
         })
         .fold(0.0, f64::max)
+}
+
+/// The width of `text` at `size` (any unit: the width comes back in it),
+/// in DejaVu Sans or DejaVu Sans Bold; the widest line of multi-line text.
+pub fn text_width(text: &str, size: f64, bold: bool) -> f64 {
+    let face = if bold { self::bold() } else { regular() };
+    width_in(face, text, size)
 }
 
 fn font_size(font: &str) -> f64 {

@@ -29,6 +29,7 @@ use std::thread;
 use anyhow::{anyhow, bail, Context as _, Result};
 use sha2::{Digest, Sha256};
 
+pub use metrics::text_width;
 pub use option::{build_option, build_option_with_theme, check_columns, ChartTheme, MAX_DRAWN, OTHER};
 pub use summary::{format_number, summarize, Comparison};
 

@@ -104,7 +104,7 @@ impl Fingerprints {
 
 /// The tally binary's identity: its version, the locked versions of the
 /// crates that render charts and PDFs, and the executable's size and time.
-fn identity() -> Vec<u8> {
+pub(crate) fn identity() -> Vec<u8> {
     let exe = std::env::current_exe()
         .and_then(fs::metadata)
         .map(|m| format!("{}\0{:?}", m.len(), m.modified().ok()))

@@ -1,0 +1,143 @@
+//! The build stamp: a rebuild with nothing changed does nothing.
+//!
+//! After a successful build, `.tally-cache/build-stamp` records a hash of
+//! everything the build read (the config, the prelude and every query; the
+//! files of the data folder, the site's templates, static files and theme,
+//! by path, size and modification time, as make and cargo judge freshness;
+//! the build's options; the tally binary), a hash of the
+//! output folder's listing (path, size and modification time of each file)
+//! and the build's summary. A build whose inputs and output folder both
+//! hash the same has nothing to do: it says so and leaves the site as it
+//! is, without loading the data.
+
+use std::fs;
+use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+use walkdir::WalkDir;
+
+use super::{BuildOptions, BuildSummary, Site};
+use crate::date::Date;
+
+const FILE: &str = "build-stamp";
+
+/// The inputs' hash of one build.
+pub(super) struct Stamp {
+    inputs: String,
+}
+
+/// What the last build with the same inputs made.
+pub struct Unchanged {
+    /// Tabs, reports, views, views left out and files, as it counted them.
+    pub counts: [usize; 5],
+    /// Its as-of date.
+    pub as_of: Date,
+}
+
+impl Stamp {
+    /// Hashes the inputs of building `site` with `options`.
+    pub fn take(site: &Site, options: &BuildOptions) -> Result<Stamp> {
+        let mut hash = Sha256::new();
+        hash.update(super::views::identity());
+        hash.update(
+            format!("{:?}\0{:?}\0{:?}\0", options.as_of, options.view, options.keep_going).as_bytes(),
+        );
+        hash.update(serde_json::to_vec(&site.config)?);
+        hash.update(site.config.load_prelude(&site.root)?.0.as_bytes());
+        for (_, report) in site.config.reports() {
+            hash.update(report.load_sql(&site.root)?.as_bytes());
+            hash.update([0]);
+        }
+        for (name, table) in &site.config.tables {
+            hash.update(table.load_sql(name, &site.root)?.unwrap_or_default().as_bytes());
+            hash.update([0]);
+        }
+        let theme = site.root.join("themes").join(&site.config.theme);
+        for dir in [site.root.join("templates"), site.root.join("static"), theme, site.data_dir.clone()] {
+            hash.update(format!("{}\0", dir.display()).as_bytes());
+            listing(&mut hash, &dir)?;
+        }
+        Ok(Stamp { inputs: crate::render::cache::key(hash) })
+    }
+
+    /// The last build's summary, if it had these inputs and the output
+    /// folder is as it left it.
+    pub fn unchanged(&self, site: &Site) -> Result<Option<Unchanged>> {
+        let Ok(text) = fs::read_to_string(site.cache_dir.join(FILE)) else { return Ok(None) };
+        let mut lines = text.lines();
+        let (Some(inputs), Some(output), Some(summary)) = (lines.next(), lines.next(), lines.next()) else {
+            return Ok(None);
+        };
+        if inputs != self.inputs || !site.output_dir.is_dir() || output != output_hash(&site.output_dir)? {
+            return Ok(None);
+        }
+        let mut words = summary.split(' ');
+        let mut counts = [0; 5];
+        for count in &mut counts {
+            match words.next().and_then(|w| w.parse().ok()) {
+                Some(n) => *count = n,
+                None => return Ok(None),
+            }
+        }
+        Ok(words.next().and_then(|w| w.parse().ok()).map(|as_of| Unchanged { counts, as_of }))
+    }
+
+    /// Records a successful build: these inputs gave the output folder as
+    /// it is now.
+    pub fn save(&self, site: &Site, summary: &BuildSummary) -> Result<()> {
+        let s = summary;
+        let text = format!(
+            "{}\n{}\n{} {} {} {} {} {}\n",
+            self.inputs,
+            output_hash(&site.output_dir)?,
+            s.tabs,
+            s.reports,
+            s.views,
+            s.views_dropped,
+            s.files,
+            s.as_of
+        );
+        let path = site.cache_dir.join(FILE);
+        fs::write(&path, text).with_context(|| format!("failed to write {}", path.display()))
+    }
+}
+
+/// Forgets the last build's stamp (a build that changes the output starts
+/// with this, so a failed one never leaves a stamp that matches).
+pub(super) fn clear(cache_dir: &Path) -> Result<()> {
+    let path = cache_dir.join(FILE);
+    match fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("failed to remove {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn output_hash(dir: &Path) -> Result<String> {
+    let mut hash = Sha256::new();
+    listing(&mut hash, dir)?;
+    Ok(crate::render::cache::key(hash))
+}
+
+/// Hashes the path, size and modification time of every file under `dir`
+/// (in name order; none when it does not exist).
+fn listing(hash: &mut Sha256, dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    for entry in WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("failed to list {}", dir.display()))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let meta = entry.metadata().with_context(|| format!("failed to read {}", entry.path().display()))?;
+        let modified =
+            meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).unwrap_or_default();
+        hash.update(entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().as_bytes());
+        hash.update(format!("\0{}\0{}\0", meta.len(), modified.as_nanos()).as_bytes());
+    }
+    Ok(())
+}
