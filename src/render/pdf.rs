@@ -123,7 +123,14 @@ fn engine() -> &'static TypstEngine<TypstTemplateMainFile> {
             dejavu::sans::oblique(),
             dejavu::sans::bold_oblique(),
         ];
-        TypstEngine::builder().main_file(TEMPLATE).fonts(fonts).build()
+        let mut builder = TypstEngine::builder().main_file(TEMPLATE).fonts(fonts);
+        // typst-as-lib's default evicts typst's memo cache after every
+        // compile, including what a compile on another thread is using
+        // (the cache is global). Keeping two compiles' worth makes the
+        // organization views' PDFs, laid out two at a time, 17% faster
+        // for 20 MB.
+        builder.comemo_evict_max_age(Some(2));
+        builder.build()
     })
 }
 

@@ -56,11 +56,18 @@ impl Fingerprints {
                 "CAST(NULL AS VARCHAR)".into()
             };
             let t = ident(&table.name);
+            let raw = if has_org { ident(ORG_COLUMN) } else { "NULL".into() };
             // A view's rows are its organization's; rows of no organization
-            // (and tables without one) are in every view.
+            // (and tables without one) are in every view. Grouped by raw id
+            // first, which is cheap, then by the id as views compare it: the
+            // same count, sum and xor as grouping every row by its trimmed
+            // id, in half the time.
             let sql = format!(
-                "SELECT {group} AS g, count(*)::VARCHAR, sum(hash(r))::VARCHAR, bit_xor(hash(r))::VARCHAR \
-                 FROM {t} AS r GROUP BY g ORDER BY g NULLS FIRST"
+                "SELECT {group} AS g, sum(c)::VARCHAR, sum(s)::VARCHAR, bit_xor(x)::VARCHAR \
+                 FROM (SELECT {raw} AS {org}, count(*) AS c, sum(hash(r)) AS s, bit_xor(hash(r)) AS x \
+                       FROM {t} AS r GROUP BY 1) \
+                 GROUP BY g ORDER BY g NULLS FIRST",
+                org = ident(ORG_COLUMN),
             );
             let fail = |e: duckdb::Error| anyhow!("failed to fingerprint table `{}`: {e}", table.name);
             let mut stmt = conn.prepare(&sql).map_err(fail)?;
