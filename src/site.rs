@@ -309,6 +309,8 @@ impl Site {
     /// (the as-of date and subscription start stay those of the whole data).
     pub fn load(&mut self, as_of_override: Option<Date>, view: Option<&str>) -> Result<()> {
         let start = Instant::now();
+        // The chart engines start on their own threads while the data loads.
+        chart::warm_up();
         self.progress.start("load", 1, "data dir");
         let mut db = Database::open(&self.config, &self.root)?;
         db.load(&self.config, &self.data_dir)?;

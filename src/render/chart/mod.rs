@@ -22,8 +22,8 @@ mod ssr;
 mod summary;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::thread;
 
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -194,58 +194,96 @@ pub fn prune_cache_keys(cache_dir: &Path, keep: &std::collections::HashSet<Strin
 
 type Rendered = Result<(String, Vec<u8>)>;
 
-/// Renders `jobs[todo[..]]` on up to one thread per core. Results come back
-/// in job order; after the first failure the remaining jobs are skipped and
-/// only that failure comes back.
+/// A task for a chart thread: it gets the thread's renderer, or why the
+/// renderer could not start.
+type Task = Box<dyn FnOnce(Result<&ChartRenderer, &str>) + Send>;
+
+/// The chart threads: one per core, each with its own QuickJS engine,
+/// started once per process and kept, so a build's two chart phases (the
+/// whole site's charts, then the organization views' PDF charts) and every
+/// rebuild of `tally serve` skip the engines' start (0.15-0.4 s each).
+struct Pool {
+    tasks: Mutex<mpsc::Sender<Task>>,
+}
+
+fn pool() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Task>();
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..thread::available_parallelism().map_or(1, |n| n.get()) {
+            let rx = Arc::clone(&rx);
+            // A thread that cannot start leaves the others; with none, a
+            // render's results never come and it says so.
+            let _ = thread::Builder::new()
+                .name("tally-chart".into())
+                // Room for QuickJS's recursion over ECharts' code.
+                .stack_size(16 << 20)
+                .spawn(move || {
+                    let renderer = ChartRenderer::new().map_err(|e| format!("{e:#}"));
+                    loop {
+                        let task = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(task) = task else { return };
+                        task(renderer.as_ref().map_err(String::as_str));
+                    }
+                });
+        }
+        Pool { tasks: Mutex::new(tx) }
+    })
+}
+
+/// Starts the chart threads and their engines in the background, so the
+/// engines are ready by the time the first charts are (a build calls this
+/// before loading the data).
+pub fn warm_up() {
+    pool();
+}
+
+/// Renders `jobs[todo[..]]` on the chart threads. Results come back in job
+/// order; after the first failure the remaining jobs are skipped and only
+/// that failure comes back.
 fn render_parallel(jobs: &[ChartJob], keys: &[String], todo: &[usize]) -> Result<Vec<(usize, Rendered)>> {
     if todo.is_empty() {
         return Ok(Vec::new());
     }
-    let cores = thread::available_parallelism().map_or(1, |n| n.get());
-    // An engine costs ~150 ms to start and a chart ~10-100 ms to render, so
-    // a thread is only worth it for a few charts.
-    let threads = cores.min(todo.len().div_ceil(3)).max(1);
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let mut results: Vec<(usize, Rendered)> = thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                thread::Builder::new()
-                    .name("tally-chart".into())
-                    // Room for QuickJS's recursion over ECharts' code.
-                    .stack_size(16 << 20)
-                    .spawn_scoped(scope, || {
-                        let mut renderer: Option<ChartRenderer> = None;
-                        let mut done = Vec::new();
-                        while !failed.load(Ordering::Relaxed) {
-                            let n = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(&i) = todo.get(n) else { break };
-                            let result = match &renderer {
-                                Some(r) => r.render_images(&jobs[i], &keys[i]),
-                                None => ChartRenderer::new().and_then(|started| {
-                                    renderer.insert(started).render_images(&jobs[i], &keys[i])
-                                }),
-                            };
-                            if result.is_err() {
-                                failed.store(true, Ordering::Relaxed);
-                            }
-                            done.push((i, result));
-                        }
-                        done
-                    })
-            })
-            .collect();
-        let mut results = Vec::new();
-        for worker in workers {
-            let handle = worker.context("cannot start a chart rendering thread")?;
-            results.extend(handle.join().map_err(|_| anyhow!("a chart rendering thread panicked"))?);
+    let (tx, rx) = mpsc::channel::<(usize, Rendered)>();
+    let failed = Arc::new(AtomicBool::new(false));
+    {
+        let tasks = pool().tasks.lock().map_err(|_| anyhow!("the chart threads failed"))?;
+        for &i in todo {
+            let (job, key, tx, failed) = (jobs[i].clone(), keys[i].clone(), tx.clone(), Arc::clone(&failed));
+            let task: Task = Box::new(move |renderer| {
+                if failed.load(Ordering::Relaxed) {
+                    return;
+                }
+                let result = match renderer {
+                    Ok(renderer) => renderer.render_images(&job, &key),
+                    Err(e) => Err(anyhow!("{e}")),
+                };
+                if result.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                let _ = tx.send((i, result));
+            });
+            tasks.send(task).map_err(|_| anyhow!("the chart threads are gone"))?;
         }
-        Ok::<_, anyhow::Error>(results)
-    })?;
+    }
+    drop(tx);
+    // Every task sends once, or not at all once one failed (or its thread
+    // is gone): the channel closes when the last task is dropped.
+    let mut results: Vec<(usize, Rendered)> = rx.iter().collect();
+    if results.is_empty() {
+        bail!("no chart thread could start");
+    }
     // The first failure in job order is the one reported.
     results.sort_by_key(|(i, r)| (r.is_ok(), *i));
     if results.first().is_some_and(|(_, r)| r.is_err()) {
         results.truncate(1);
+    } else if results.len() < todo.len() {
+        bail!("the chart threads stopped before every chart was drawn");
     } else {
         results.sort_by_key(|(i, _)| *i);
     }
