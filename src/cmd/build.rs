@@ -49,9 +49,10 @@ pub fn run(args: BuildArgs) -> anyhow::Result<()> {
     );
     let v = summary.view_times;
     if v.built > 0 {
-        // Queries and files are summed over the workers (one per core).
+        // Thread time, summed over the workers (one per core) and the
+        // threads laying out PDFs beside them.
         println!(
-            "Views: {} built{} (queries {:.2} s, files {:.2} s, summed over the workers; charts and PDFs {:.2} s)",
+            "Views: {} built{} (queries {:.2} s, files {:.2} s, charts and PDFs {:.2} s, summed over the threads)",
             v.built,
             if v.cached > 0 { format!(", {} unchanged from the view cache", v.cached) } else { String::new() },
             v.queries.as_secs_f64(),

@@ -24,7 +24,7 @@ mod cache;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
@@ -36,6 +36,7 @@ use crate::data::LoadedTable;
 use crate::export::exporters;
 use crate::manifest::ViewEntry;
 use crate::output::Writer;
+use crate::render::chart::ChartJob;
 use crate::render::pdf::{self, PdfContext};
 use crate::render::view_data::{self, ReportData, TabData};
 use crate::report::{ReportOutput, ResultTable};
@@ -55,9 +56,8 @@ pub(super) struct BuiltViews {
     pub times: ViewTimes,
 }
 
-/// Where the views' time went, for the build's summary: the queries and
-/// the files are summed over the workers (thread time), the PDFs are wall
-/// time.
+/// Where the views' time went, for the build's summary: thread time,
+/// summed over the workers and the threads laying out PDFs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ViewTimes {
     /// Views built (their queries run).
@@ -133,15 +133,54 @@ pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Res
 
     let built = todo.iter().map(|g| g.views().count()).sum();
     let mut times = ViewTimes { built, cached: views.len() - built, ..ViewTimes::default() };
-    let mut work = if todo.is_empty() {
-        Vec::new()
+    let made = if todo.is_empty() {
+        BTreeMap::new()
     } else {
-        run_workers(site, writer, keep_going, &todo, &reports, &mut times)?
+        // An organization's tab PDFs are made as soon as its view is built,
+        // on threads of their own beside the workers: they fill the cores
+        // the workers leave idle (the last organizations, the last teams).
+        let maker = PdfMaker::new(site, writer);
+        let (tx, rx) = mpsc::channel::<PdfWork>();
+        let rx = Mutex::new(rx);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        std::thread::scope(|scope| {
+            let layout: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut made = Vec::new();
+                        let mut busy = Duration::ZERO;
+                        loop {
+                            let item = match lock(&rx).recv() {
+                                Ok(item) => item,
+                                Err(_) => return Ok((made, busy)),
+                            };
+                            let started = Instant::now();
+                            let index = item.view;
+                            made.push((index, maker.make(item)?));
+                            busy += started.elapsed();
+                        }
+                    })
+                })
+                .collect();
+            let built = run_workers(site, writer, keep_going, &todo, &reports, &mut times, tx);
+            let mut made = BTreeMap::new();
+            let mut failure = None;
+            for handle in layout {
+                match handle.join().unwrap_or_else(|_| Err(anyhow!("a thread laying out PDFs panicked"))) {
+                    Ok((keys, busy)) => {
+                        made.extend(keys);
+                        times.pdfs += busy;
+                    }
+                    Err(e) => failure = failure.or(Some(e)),
+                }
+            }
+            // A PDF's own error explains a worker's "the PDF threads stopped".
+            match (failure, built) {
+                (Some(e), _) | (None, Err(e)) => Err(e),
+                (None, Ok(())) => Ok(made),
+            }
+        })?
     };
-    work.sort_by_key(|w| w.view);
-    let start = Instant::now();
-    let made = write_pdfs(site, writer, &mut work)?;
-    times.pdfs = start.elapsed();
 
     // Store what was built, unless a report of it failed (`--keep-going`).
     let failed: HashSet<String> = lock(&site.failures).keys().map(|(view, _, _)| view.clone()).collect();
@@ -217,7 +256,8 @@ fn run_workers(
     groups: &[&Group<'_>],
     reports: &[ReportRef<'_>],
     times: &mut ViewTimes,
-) -> Result<Vec<PdfWork>> {
+    pdfs: mpsc::Sender<PdfWork>,
+) -> Result<()> {
     let db = site.db()?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = cores.min(groups.len()).max(1);
@@ -235,6 +275,7 @@ fn run_workers(
         db.conn.execute_batch(&statement).map_err(|e| anyhow!("failed to list the organization ids: {e}"))?;
     }
     ctx.keys = Some(KEYS_SCHEMA);
+    ctx.pdf_queue = Some(pdfs);
     let size = batch_size(groups.len(), workers);
     let batches: Vec<&[&Group<'_>]> = groups.chunks(size).collect();
     lock(&ctx.clock).0 += started.elapsed();
@@ -251,7 +292,7 @@ fn run_workers(
     set_threads(&db.conn, threads)?;
     drop_schema(&db.conn, KEYS_SCHEMA)?;
     (times.queries, times.files) = *lock(&ctx.clock);
-    Ok(result?.into_iter().flat_map(|(_, _, kept)| kept).collect())
+    result.map(drop)
 }
 
 /// The schema of the organization ids' key tables (`key_statements`).
@@ -339,7 +380,10 @@ pub(super) fn write_view(site: &Site, writer: &Writer, index: usize, pdfs: bool)
     };
     let mut work = Vec::new();
     ctx.build_group(&conn, &format!("tally_view_{index}"), "main", &group, &mut work)?;
-    write_pdfs(site, writer, &mut work)?;
+    let maker = PdfMaker::new(site, writer);
+    for item in work {
+        maker.make(item)?;
+    }
     Ok(())
 }
 
@@ -367,6 +411,9 @@ struct WorkerContext<'a> {
     pdfs: bool,
     /// The schema of the organization ids' key tables, once made.
     keys: Option<&'static str>,
+    /// Where an organization view's PDF work goes as soon as the view is
+    /// built (else it is kept for the caller).
+    pdf_queue: Option<mpsc::Sender<PdfWork>>,
     /// Thread time spent on (queries, files).
     clock: Mutex<(Duration, Duration)>,
 }
@@ -396,6 +443,7 @@ impl<'a> WorkerContext<'a> {
             keep_going,
             pdfs,
             keys: None,
+            pdf_queue: None,
             clock: Mutex::default(),
         }
     }
@@ -568,7 +616,13 @@ impl<'a> WorkerContext<'a> {
             .map_err(|e| anyhow!("failed to reset the search path after view `{}`: {e}", view.key()))?;
         if keep_for_pdf {
             let index = self.views.iter().position(|v| v == view).expect("a view of the site");
-            kept.push(PdfWork { view: index, outputs: pdf_outputs });
+            let work = PdfWork { view: index, outputs: pdf_outputs };
+            match &self.pdf_queue {
+                Some(queue) => {
+                    queue.send(work).map_err(|_| anyhow!("the threads laying out PDFs stopped"))?
+                }
+                None => kept.push(work),
+            }
         }
         self.progress.advance(1);
         Ok(results)
@@ -620,58 +674,78 @@ fn drop_schema(conn: &Connection, schema: &str) -> Result<()> {
         .map_err(|e| anyhow!("failed to drop the view schema `{schema}`: {e}"))
 }
 
-/// The organization views' tab PDFs: their charts rendered together (on
-/// every core, through the chart cache), then laid out through the PDF
-/// cache. Returns, per view (its index), the chart and PDF cache keys.
-fn write_pdfs(site: &Site, writer: &Writer, work: &mut [PdfWork]) -> Result<BTreeMap<usize, Vec<String>>> {
-    let views = &site.views.views;
-    let mut jobs = Vec::new();
-    let mut owners = Vec::new();
-    for (w, item) in work.iter().enumerate() {
-        let prefix = views[item.view].path();
+/// What laying out the organization views' PDFs needs of the site, none of
+/// it its DuckDB connection (which stays on the building thread).
+struct PdfMaker<'a> {
+    config: &'a crate::config::Config,
+    as_of: crate::date::Date,
+    views: &'a [View],
+    cache_dir: &'a std::path::Path,
+    failures: &'a super::Failures,
+    chart_keys: &'a Mutex<HashSet<String>>,
+    writer: &'a Writer,
+}
+
+impl<'a> PdfMaker<'a> {
+    fn new(site: &'a Site, writer: &'a Writer) -> Self {
+        PdfMaker {
+            config: &site.config,
+            as_of: site.as_of,
+            views: &site.views.views,
+            cache_dir: &site.cache_dir,
+            failures: &site.failures,
+            chart_keys: &site.chart_keys,
+            writer,
+        }
+    }
+
+    /// One organization view's tab PDFs: its charts (on the chart threads,
+    /// through the chart cache), then each tab laid out through the PDF
+    /// cache. Returns the chart and PDF cache keys it used.
+    fn make(&self, mut item: PdfWork) -> Result<Vec<String>> {
+        let view = &self.views[item.view];
+        let prefix = view.path();
+        let failures = lock(self.failures);
+        let mut jobs = Vec::new();
+        let mut owners = Vec::new();
         for (o, output) in item.outputs.iter().enumerate() {
-            if site.failed(&prefix, &output.tab.id, &output.report.id) {
+            let key = (prefix.clone(), output.tab.id.clone(), output.report.id.clone());
+            if failures.contains_key(&key) {
                 continue;
             }
             if let Some(job) = chart_job(output, &prefix)? {
                 jobs.push(job);
-                owners.push((w, o));
+                owners.push(o);
             }
         }
-    }
-    let mut keys: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    let rendered = site.render_charts(&jobs)?;
-    for ((w, o), (chart, job)) in owners.into_iter().zip(rendered.into_iter().zip(&jobs)) {
-        keys.entry(work[w].view).or_default().push(job.cache_key());
-        if !chart.svg.is_empty() {
-            work[w].outputs[o].chart = Some(chart);
+        drop(failures);
+        let rendered = crate::render::chart::render_charts(&jobs, Some(&self.cache_dir.join("charts")))?;
+        let mut keys: Vec<String> = jobs.iter().map(ChartJob::cache_key).collect();
+        lock(self.chart_keys).extend(keys.iter().cloned());
+        for (o, chart) in owners.into_iter().zip(rendered) {
+            if !chart.svg.is_empty() {
+                item.outputs[o].chart = Some(chart);
+            }
         }
+        let cache = self.cache_dir.join("pdf");
+        for tab in &self.config.tabs {
+            let reports: Vec<&ReportOutput> = item.outputs.iter().filter(|o| o.tab.id == tab.id).collect();
+            let ctx = PdfContext {
+                config: self.config,
+                tab,
+                as_of: self.as_of,
+                reports: &reports,
+                view: Some(&view.label),
+            };
+            let (bytes, key) = pdf::render_tab_pdf_cached(&ctx, &cache).with_context(|| {
+                format!("failed to make the PDF of tab `{}` for view `{}`", tab.id, view.key())
+            })?;
+            self.writer.write(
+                &format!("{}{}/{}", view.path(), tab.id, crate::render::page::tab_pdf_name(tab)),
+                &bytes,
+            )?;
+            keys.push(key);
+        }
+        Ok(keys)
     }
-    // Each PDF is laid out on one thread: one worker per core takes the
-    // next (view, tab) until none is left.
-    let cache = site.cache_dir.join("pdf");
-    let made = Mutex::new(Vec::new());
-    // Not `site`, whose DuckDB connection stays on this thread.
-    let (config, as_of) = (&site.config, site.as_of);
-    let todo: Vec<(&PdfWork, &crate::config::TabConfig)> =
-        work.iter().flat_map(|item| config.tabs.iter().map(move |tab| (item, tab))).collect();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(todo.len());
-    share_out(vec![(); workers], &todo, "laying out PDFs", |(), _, &(item, tab)| {
-        let view = &views[item.view];
-        let reports: Vec<&ReportOutput> = item.outputs.iter().filter(|o| o.tab.id == tab.id).collect();
-        let ctx = PdfContext { config, tab, as_of, reports: &reports, view: Some(&view.label) };
-        let (bytes, key) = pdf::render_tab_pdf_cached(&ctx, &cache).with_context(|| {
-            format!("failed to make the PDF of tab `{}` for view `{}`", tab.id, view.key())
-        })?;
-        writer.write(
-            &format!("{}{}/{}", view.path(), tab.id, crate::render::page::tab_pdf_name(tab)),
-            &bytes,
-        )?;
-        lock(&made).push((item.view, key));
-        Ok(())
-    })?;
-    for (view, key) in made.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        keys.entry(view).or_default().push(key);
-    }
-    Ok(keys)
 }
