@@ -90,6 +90,9 @@ def main():
             # A statement's text runs on to the comments before the next one.
             while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith("--")):
                 lines.pop()
+            # Some DuckDB versions keep the comments before a statement.
+            while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):
+                lines.pop(0)
             sql = "\n".join(lines).strip().rstrip(";")
             if sql.upper().startswith(("CREATE", "SET", "RESET")):
                 con.execute(sql)

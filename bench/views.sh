@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet
 tally="$(realpath "${CARGO_TARGET_DIR:-target}")/release/tally"
 scales=("$@")
+notes=()
 [ ${#scales[@]} -eq 0 ] && scales=(1 10)
 work="$(mktemp -d "${TMPDIR:-/tmp}/tally-views.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -34,8 +35,9 @@ for scale in "${scales[@]}"; do
   plain=$(seconds "$work/t.txt")
   floor=$(python3 bench/floor.py "$work/plain/site.toml" "$data" "$work/out-plain" | cut -d' ' -f1)
   site_copy "$work/views" ""
-  /usr/bin/time -v "$tally" build -q -c "$work/views/site.toml" --data-dir "$data" -o "$work/out" --force 2>"$work/t.txt"
+  /usr/bin/time -v "$tally" build -c "$work/views/site.toml" --data-dir "$data" -o "$work/out" --force >"$work/log.txt" 2>"$work/t.txt"
   cold=$(seconds "$work/t.txt"); rss=$(rss_mb "$work/t.txt")
+  notes+=("scale $scale: $(grep '^Views:' "$work/log.txt")")
   /usr/bin/time -v "$tally" build -q -c "$work/views/site.toml" --data-dir "$data" -o "$work/out" --force 2>"$work/t.txt"
   warm=$(seconds "$work/t.txt")
   read -r orgs teams views < <(python3 -c "
@@ -47,3 +49,7 @@ o = sum(x['filter'] == 'organization' for x in v); print(o, len(v) - o, len(v))"
   printf '| %s | %s | %s | %s | %.2f | %.2f | %s | %.2f | %.2f | %s | %s | %s |\n' \
     "$scale" "$orgs" "$teams" "$views" "$floor" "$plain" "$ratio" "$cold" "$warm" "$rss" "$files" "$size"
 done
+# Where the cold builds' view time went (tally's own summary line).
+printf '\n'
+printf '%s\n' "${notes[@]}"
+
