@@ -57,7 +57,7 @@ impl Stamp {
         let theme = site.root.join("themes").join(&site.config.theme);
         for dir in [site.root.join("templates"), site.root.join("static"), theme, site.data_dir.clone()] {
             hash.update(format!("{}\0", dir.display()).as_bytes());
-            listing(&mut hash, &dir)?;
+            listing(&mut hash, &dir);
         }
         Ok(Stamp { inputs: crate::render::cache::key(hash) })
     }
@@ -70,7 +70,7 @@ impl Stamp {
         let (Some(inputs), Some(output), Some(summary)) = (lines.next(), lines.next(), lines.next()) else {
             return Ok(None);
         };
-        if inputs != self.inputs || !site.output_dir.is_dir() || output != output_hash(&site.output_dir)? {
+        if inputs != self.inputs || !site.output_dir.is_dir() || output != output_hash(&site.output_dir) {
             return Ok(None);
         }
         let mut words = summary.split(' ');
@@ -91,7 +91,7 @@ impl Stamp {
         let text = format!(
             "{}\n{}\n{} {} {} {} {} {}\n",
             self.inputs,
-            output_hash(&site.output_dir)?,
+            output_hash(&site.output_dir),
             s.tabs,
             s.reports,
             s.views,
@@ -116,28 +116,37 @@ pub(super) fn clear(cache_dir: &Path) -> Result<()> {
     }
 }
 
-fn output_hash(dir: &Path) -> Result<String> {
+fn output_hash(dir: &Path) -> String {
     let mut hash = Sha256::new();
-    listing(&mut hash, dir)?;
-    Ok(crate::render::cache::key(hash))
+    listing(&mut hash, dir);
+    crate::render::cache::key(hash)
 }
 
 /// Hashes the path, size and modification time of every file under `dir`
-/// (in name order; none when it does not exist).
-fn listing(hash: &mut Sha256, dir: &Path) -> Result<()> {
+/// (in name order; none when it does not exist), through symlinks, as the
+/// build reads them. What cannot be listed (a link loop, say) is hashed as
+/// its error, so a build is never refused for it: the data discovery has
+/// its own say.
+fn listing(hash: &mut Sha256, dir: &Path) {
     if !dir.exists() {
-        return Ok(());
+        return;
     }
-    for entry in WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.with_context(|| format!("failed to list {}", dir.display()))?;
+    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                hash.update(format!("{e}\0").as_bytes());
+                continue;
+            }
+        };
         if !entry.file_type().is_file() {
             continue;
         }
-        let meta = entry.metadata().with_context(|| format!("failed to read {}", entry.path().display()))?;
-        let modified =
-            meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).unwrap_or_default();
+        let (len, modified) = match entry.metadata() {
+            Ok(meta) => (meta.len(), meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok())),
+            Err(_) => (0, None),
+        };
         hash.update(entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().as_bytes());
-        hash.update(format!("\0{}\0{}\0", meta.len(), modified.as_nanos()).as_bytes());
+        hash.update(format!("\0{len}\0{}\0", modified.unwrap_or_default().as_nanos()).as_bytes());
     }
-    Ok(())
 }

@@ -375,3 +375,15 @@ fn a_rebuild_with_nothing_changed_leaves_the_site_as_it_is() {
     site.write("queries/logins-by-user.sql", &sql);
     assert!(built(&site, &[]), "after a failed build");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_data_file_behind_a_symlink_still_counts_as_changed() {
+    let site = TestSite::new("basic");
+    std::fs::rename(site.path("data/logins.csv"), site.path("logins-elsewhere.csv")).unwrap();
+    std::os::unix::fs::symlink(site.path("logins-elsewhere.csv"), site.path("data/logins.csv")).unwrap();
+    site.build_ok(&[]);
+    site.write("logins-elsewhere.csv", &(site.read("logins-elsewhere.csv") + "u2,2026-03-10T10:00:00Z\n"));
+    let out = site.build_ok(&[]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Built 2 tabs"), "the linked file changed");
+}
