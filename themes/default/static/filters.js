@@ -121,10 +121,14 @@
     }
     org.value = state.org;
     while (team.options.length) team.remove(0);
-    option(team, '', state.orgEntry ? 'All teams' : 'Choose an organization');
+    // 'All teams' either way: the whole company holds every team, and the
+    // short text fits the select at 360 px (where 'Choose an organization'
+    // was cut); why it is disabled is its tooltip.
+    option(team, '', 'All teams');
     (state.orgEntry ? state.orgEntry.teams : []).forEach(function (t) { option(team, t.slug, t.label); });
     team.value = state.team;
     team.disabled = !state.orgEntry || !state.orgEntry.teams.length;
+    team.title = state.orgEntry ? '' : 'Choose an organization first';
     from.value = state.from;
     to.value = state.to;
     form.querySelector('[data-filter="org"]').hidden = !model.organizations.length;
