@@ -34,7 +34,7 @@ use crate::report::{
     ReportOutput, ResultTable, Value,
 };
 use crate::view::{self, Filter, View, ViewLimits, ViewSet};
-use stamp::{Stamp, Unchanged};
+use stamp::Stamp;
 
 /// What `build` and `check` were asked for.
 #[derive(Debug, Clone, Default)]
@@ -101,8 +101,6 @@ pub struct Site {
     failures: Failures,
     /// Chart cache keys this build uses, for pruning the cache.
     chart_keys: Mutex<HashSet<String>>,
-    /// Where the views' time went in the last `write`.
-    view_times: Mutex<views::ViewTimes>,
     progress: Progress,
     /// `tally serve`: `write` leaves out the views (each is built when
     /// first asked for, by `write_view`) and the tab PDFs, and prunes no
@@ -154,6 +152,24 @@ pub struct BuildSummary {
 /// Reports that failed under `--keep-going`: (view folder or empty, tab,
 /// report) -> message.
 pub(crate) type Failures = Mutex<BTreeMap<(String, String, String), String>>;
+
+/// Whether a report of a view (`""` for the whole site) failed under
+/// `--keep-going`.
+fn has_failed(failures: &Failures, view: &str, tab: &str, report: &str) -> bool {
+    lock(failures).contains_key(&(view.to_string(), tab.to_string(), report.to_string()))
+}
+
+/// Renders charts through the chart cache in `cache_dir`, recording their
+/// keys in `chart_keys` (what pruning the cache keeps).
+fn render_charts(
+    jobs: &[ChartJob],
+    cache_dir: &std::path::Path,
+    chart_keys: &Mutex<HashSet<String>>,
+) -> Result<Vec<crate::report::RenderedChart>> {
+    let rendered = chart::render_charts(jobs, Some(&cache_dir.join("charts")))?;
+    lock(chart_keys).extend(jobs.iter().map(ChartJob::cache_key));
+    Ok(rendered)
+}
 
 /// Records a report that failed under `--keep-going`.
 pub(crate) fn record_failure(failures: &Failures, view: &str, r: &ReportRef<'_>, message: String) {
@@ -214,7 +230,6 @@ impl Site {
             timings: Vec::new(),
             failures: Mutex::new(BTreeMap::new()),
             chart_keys: Mutex::new(HashSet::new()),
-            view_times: Mutex::default(),
             progress: Progress::for_stdout(options.quiet),
             on_demand: false,
             carry: None,
@@ -495,13 +510,11 @@ impl Site {
     /// Renders charts through the cache, remembering their keys so the
     /// cache can be pruned to this build at the end.
     pub(crate) fn render_charts(&self, jobs: &[ChartJob]) -> Result<Vec<crate::report::RenderedChart>> {
-        let rendered = chart::render_charts(jobs, Some(&self.cache_dir.join("charts")))?;
-        lock(&self.chart_keys).extend(jobs.iter().map(ChartJob::cache_key));
-        Ok(rendered)
+        render_charts(jobs, &self.cache_dir, &self.chart_keys)
     }
 
     fn failed(&self, view: &str, tab: &str, report: &str) -> bool {
-        lock(&self.failures).contains_key(&(view.to_string(), tab.to_string(), report.to_string()))
+        has_failed(&self.failures, view, tab, report)
     }
 
     fn failure(&self, view: &str, tab: &str, report: &str) -> Option<String> {
@@ -513,8 +526,8 @@ impl Site {
         let start = Instant::now();
         self.progress.start("write", self.views.views.len() as u64, "views");
         let writer = Writer::stage(&self.output_dir)?;
-        let views = match self.write_all(&writer, outputs, keep_going) {
-            Ok(views) => views,
+        let (views, view_times) = match self.write_all(&writer, outputs, keep_going) {
+            Ok(written) => written,
             Err(e) => {
                 writer.abandon();
                 return Err(e);
@@ -543,13 +556,20 @@ impl Site {
             files,
             as_of: self.as_of,
             timings: self.timings.clone(),
-            view_times: *lock(&self.view_times),
+            view_times,
             failures,
             unchanged: false,
         })
     }
 
-    fn write_all(&self, writer: &Writer, outputs: &[ReportOutput], keep_going: bool) -> Result<usize> {
+    /// Writes every file of the site; returns how many views it holds and
+    /// where the views' time went.
+    fn write_all(
+        &self,
+        writer: &Writer,
+        outputs: &[ReportOutput],
+        keep_going: bool,
+    ) -> Result<(usize, ViewTimes)> {
         for (name, bytes) in BUILTIN_ASSETS {
             writer.write(&format!("assets/{name}"), bytes)?;
         }
@@ -600,7 +620,6 @@ impl Site {
         } else {
             views::write_views(self, writer, keep_going)?
         };
-        *lock(&self.view_times) = built.times;
         pdf_keys.extend(built.pdf_keys);
         writer.write("views/index.js", &html::filter_script(&self.filter_model(&built.entries))?)?;
 
@@ -629,7 +648,7 @@ impl Site {
         bytes.push(b'\n');
         writer.write("api/index.json", &bytes)?;
         writer.write("llms.txt", crate::render::llms::llms_txt(&manifest)?.as_bytes())?;
-        Ok(manifest.views.len())
+        Ok((manifest.views.len(), built.times))
     }
 
     /// What the filter bar offers: the views, grouped by organization, and
@@ -1031,22 +1050,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
     // Refuse a wrong output folder before any work is done.
     output::check(&site.output_dir, &site.data_dir, &site.root, options.force)?;
     let stamp = Stamp::take(&site, options)?;
-    output::remove_leftovers(&site.output_dir)?;
-    if let Some(Unchanged { counts: [tabs, reports, views, views_dropped, files], as_of }) =
-        stamp.unchanged(&site)?
-    {
-        return Ok(BuildSummary {
-            tabs,
-            reports,
-            views,
-            views_dropped,
-            files,
-            as_of,
-            timings: Vec::new(),
-            view_times: ViewTimes::default(),
-            failures: Vec::new(),
-            unchanged: true,
-        });
+    if let Some(summary) = stamp.unchanged(&site) {
+        // What a build cut short left beside the site, a full build's swap
+        // removes.
+        output::remove_leftovers(&site.output_dir)?;
+        return Ok(summary);
     }
     stamp::clear(&site.cache_dir)?;
     site.load(options.as_of, options.view.as_deref())?;

@@ -159,16 +159,15 @@ fn has(table: &LoadedTable, column: &str) -> bool {
 pub fn discover(conn: &Connection, tables: &[LoadedTable], limits: ViewLimits) -> Result<ViewSet> {
     let mut org_labels: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut teams: BTreeSet<(String, String)> = BTreeSet::new();
-    let text = |c: &str| format!("nullif(trim(CAST({} AS VARCHAR)), '')", ident(c));
     for table in tables.iter().filter(|t| has(t, ORG_COLUMN)) {
         let labelled = table.name == ORGS_TABLE && has(table, "organization_name");
-        let label = if labelled { text("organization_name") } else { "CAST(NULL AS VARCHAR)".into() };
+        let label = if labelled { org_key("organization_name") } else { "CAST(NULL AS VARCHAR)".into() };
         // Distinct raw values first: trimming each row's id costs four
         // times the pass (scale-100 sample).
         let sql = format!(
             "SELECT DISTINCT {org}, {label} FROM (SELECT DISTINCT {raw}, {label_raw} FROM {t}) \
              WHERE {org} IS NOT NULL",
-            org = text(ORG_COLUMN),
+            org = org_key(ORG_COLUMN),
             raw = ident(ORG_COLUMN),
             label_raw = if labelled { ident("organization_name") } else { "NULL".into() },
             t = ident(&table.name)
@@ -183,8 +182,8 @@ pub fn discover(conn: &Connection, tables: &[LoadedTable], limits: ViewLimits) -
             let sql = format!(
                 "SELECT DISTINCT {org}, {team} FROM (SELECT DISTINCT {raw_org}, {raw_team} FROM {t}) \
                  WHERE {org} IS NOT NULL AND {team} IS NOT NULL",
-                org = text(ORG_COLUMN),
-                team = text(TEAM_COLUMN),
+                org = org_key(ORG_COLUMN),
+                team = org_key(TEAM_COLUMN),
                 raw_org = ident(ORG_COLUMN),
                 raw_team = ident(TEAM_COLUMN),
                 t = ident(&table.name)
@@ -279,8 +278,9 @@ pub fn coverage(table: &LoadedTable, tables: &[LoadedTable], filter: Filter) -> 
     }
 }
 
-/// An organization id as views compare it: text, trimmed, NULL when empty.
-fn org_key(column: &str) -> String {
+/// An organization id (or a team, or a name) as views compare it: text,
+/// trimmed, NULL when empty.
+pub(crate) fn org_key(column: &str) -> String {
     format!("nullif(trim(CAST({} AS VARCHAR)), '')", ident(column))
 }
 
@@ -355,7 +355,6 @@ pub fn filter_statements(
     let mut out = vec![format!("CREATE SCHEMA {}", ident(schema))];
     // Ids are compared as discovered: text, trimmed.
     let org = |table: &str| org_condition(table, &[&view.organization], keys);
-    let team_of = org_key;
     // The users of the team in that organization, when the view is a team's.
     let team_users = view.team.as_ref().map(|team| {
         format!(
@@ -364,7 +363,7 @@ pub fn filter_statements(
             src = ident(source),
             users = ident(USERS_TABLE),
             org = org(USERS_TABLE),
-            t = team_of(TEAM_COLUMN),
+            t = org_key(TEAM_COLUMN),
             team = literal(team)
         )
     });
@@ -380,10 +379,10 @@ pub fn filter_statements(
             (Coverage::OrganizationOnly, ..) | (Coverage::Filtered, None, _) => Some(org(&table.name)),
             (Coverage::Filtered, Some(team), Some(users)) => {
                 let own =
-                    has(table, TEAM_COLUMN).then(|| format!("{} = {}", team_of(TEAM_COLUMN), literal(team)));
+                    has(table, TEAM_COLUMN).then(|| format!("{} = {}", org_key(TEAM_COLUMN), literal(team)));
                 let via_user = has(table, USER_COLUMN).then(|| {
                     let unset = if has(table, TEAM_COLUMN) {
-                        format!("{} IS NULL AND ", team_of(TEAM_COLUMN))
+                        format!("{} IS NULL AND ", org_key(TEAM_COLUMN))
                     } else {
                         String::new()
                     };

@@ -19,21 +19,12 @@ use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
 use super::{BuildOptions, BuildSummary, Site};
-use crate::date::Date;
 
 const FILE: &str = "build-stamp";
 
 /// The inputs' hash of one build.
 pub(super) struct Stamp {
     inputs: String,
-}
-
-/// What the last build with the same inputs made.
-pub struct Unchanged {
-    /// Tabs, reports, views, views left out and files, as it counted them.
-    pub counts: [usize; 5],
-    /// Its as-of date.
-    pub as_of: Date,
 }
 
 impl Stamp {
@@ -45,7 +36,7 @@ impl Stamp {
             format!("{:?}\0{:?}\0{:?}\0", options.as_of, options.view, options.keep_going).as_bytes(),
         );
         hash.update(serde_json::to_vec(&site.config)?);
-        hash.update(site.config.load_prelude(&site.root)?.0.as_bytes());
+        hash.update(site.prelude.text.as_bytes());
         for (_, report) in site.config.reports() {
             hash.update(report.load_sql(&site.root)?.as_bytes());
             hash.update([0]);
@@ -62,26 +53,30 @@ impl Stamp {
         Ok(Stamp { inputs: crate::render::cache::key(hash) })
     }
 
-    /// The last build's summary, if it had these inputs and the output
-    /// folder is as it left it.
-    pub fn unchanged(&self, site: &Site) -> Result<Option<Unchanged>> {
-        let Ok(text) = fs::read_to_string(site.cache_dir.join(FILE)) else { return Ok(None) };
+    /// The last build's summary, marked unchanged, if it had these inputs
+    /// and the output folder is as it left it.
+    pub fn unchanged(&self, site: &Site) -> Option<BuildSummary> {
+        let text = fs::read_to_string(site.cache_dir.join(FILE)).ok()?;
         let mut lines = text.lines();
-        let (Some(inputs), Some(output), Some(summary)) = (lines.next(), lines.next(), lines.next()) else {
-            return Ok(None);
-        };
+        let (inputs, output, summary) = (lines.next()?, lines.next()?, lines.next()?);
         if inputs != self.inputs || !site.output_dir.is_dir() || output != output_hash(&site.output_dir) {
-            return Ok(None);
+            return None;
         }
         let mut words = summary.split(' ');
-        let mut counts = [0; 5];
-        for count in &mut counts {
-            match words.next().and_then(|w| w.parse().ok()) {
-                Some(n) => *count = n,
-                None => return Ok(None),
-            }
-        }
-        Ok(words.next().and_then(|w| w.parse().ok()).map(|as_of| Unchanged { counts, as_of }))
+        let mut count = || words.next()?.parse::<usize>().ok();
+        let (tabs, reports, views, views_dropped, files) = (count()?, count()?, count()?, count()?, count()?);
+        Some(BuildSummary {
+            tabs,
+            reports,
+            views,
+            views_dropped,
+            files,
+            as_of: words.next()?.parse().ok()?,
+            timings: Vec::new(),
+            view_times: Default::default(),
+            failures: Vec::new(),
+            unchanged: true,
+        })
     }
 
     /// Records a successful build: these inputs gave the output folder as

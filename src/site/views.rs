@@ -139,29 +139,12 @@ pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Res
         // An organization's tab PDFs are made as soon as its view is built,
         // on threads of their own beside the workers: they fill the cores
         // the workers leave idle (the last organizations, the last teams).
-        let maker = PdfMaker::new(site, writer);
+        let parts = SiteParts::new(site, writer);
         let (tx, rx) = mpsc::channel::<PdfWork>();
         let rx = Mutex::new(rx);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         std::thread::scope(|scope| {
-            let layout: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut made = Vec::new();
-                        let mut busy = Duration::ZERO;
-                        loop {
-                            let item = match lock(&rx).recv() {
-                                Ok(item) => item,
-                                Err(_) => return Ok((made, busy)),
-                            };
-                            let started = Instant::now();
-                            let index = item.view;
-                            made.push((index, maker.make(item)?));
-                            busy += started.elapsed();
-                        }
-                    })
-                })
-                .collect();
+            let layout: Vec<_> = (0..threads).map(|_| scope.spawn(|| parts.make_pdfs_from(&rx))).collect();
             let built = run_workers(site, writer, keep_going, &todo, &reports, &mut times, tx);
             let mut made = BTreeMap::new();
             let mut failure = None;
@@ -268,14 +251,13 @@ fn run_workers(
         connections.push(conn);
     }
     let team_blind = team_blind(reports, &db.tables);
-    let mut ctx =
-        WorkerContext::new(site, writer, reports, &team_blind, &db.tables, keep_going, site.config.views.pdf);
+    let pdfs = site.config.views.pdf.then_some(pdfs);
+    let mut ctx = WorkerContext::new(site, writer, reports, &team_blind, &db.tables, keep_going, pdfs);
     let started = Instant::now();
     for statement in key_statements(&db.tables, KEYS_SCHEMA) {
         db.conn.execute_batch(&statement).map_err(|e| anyhow!("failed to list the organization ids: {e}"))?;
     }
     ctx.keys = Some(KEYS_SCHEMA);
-    ctx.pdf_queue = Some(pdfs);
     let size = batch_size(groups.len(), workers);
     let batches: Vec<&[&Group<'_>]> = groups.chunks(size).collect();
     lock(&ctx.clock).0 += started.elapsed();
@@ -285,9 +267,9 @@ fn run_workers(
     // (the sample's 30 queries of one organization: 335 ms against 428 ms).
     let threads = db.threads().map_err(|e| anyhow!("failed to read DuckDB's thread count: {e}"))?;
     set_threads(&db.conn, 1)?;
-    let workers = connections.into_iter().enumerate().map(|(w, conn)| (w, conn, Vec::new())).collect();
-    let result = share_out(workers, &batches, "building views", |(w, conn, kept), n, batch| {
-        ctx.build_batch(conn, *w, n, batch, kept)
+    let workers = connections.into_iter().enumerate().collect();
+    let result = share_out(workers, &batches, "building views", |(w, conn), n, batch| {
+        ctx.build_batch(conn, *w, n, batch)
     });
     set_threads(&db.conn, threads)?;
     drop_schema(&db.conn, KEYS_SCHEMA)?;
@@ -372,19 +354,16 @@ pub(super) fn write_view(site: &Site, writer: &Writer, index: usize, pdfs: bool)
     crate::report::prepare_connection(&conn, &site.params(), &site.prelude)?;
     let reports = site.report_refs();
     let team_blind = team_blind(&reports, &db.tables);
-    let pdfs = pdfs && site.config.views.pdf;
+    let (tx, rx) = mpsc::channel::<PdfWork>();
+    let pdfs = (pdfs && site.config.views.pdf).then_some(tx);
     let ctx = WorkerContext::new(site, writer, &reports, &team_blind, &db.tables, false, pdfs);
     let group = match view.filter {
         Filter::Organization => Group { organization: Some(view), teams: Vec::new(), key: String::new() },
         Filter::Team => Group { organization: None, teams: vec![view], key: String::new() },
     };
-    let mut work = Vec::new();
-    ctx.build_group(&conn, &format!("tally_view_{index}"), "main", &group, &mut work)?;
-    let maker = PdfMaker::new(site, writer);
-    for item in work {
-        maker.make(item)?;
-    }
-    Ok(())
+    ctx.build_group(&conn, &format!("tally_view_{index}"), "main", &group)?;
+    let parts = SiteParts::new(site, writer);
+    rx.try_iter().try_for_each(|item| parts.make_pdfs(item).map(drop))
 }
 
 fn set_threads(conn: &Connection, threads: i64) -> Result<()> {
@@ -395,25 +374,17 @@ fn set_threads(conn: &Connection, threads: i64) -> Result<()> {
 /// What the workers share: nothing of the site's DuckDB connection, which
 /// one thread at a time may use.
 struct WorkerContext<'a> {
-    config: &'a crate::config::Config,
-    cache_dir: &'a std::path::Path,
-    as_of: crate::date::Date,
-    views: &'a [View],
-    progress: &'a crate::progress::Progress,
-    failures: &'a super::Failures,
-    memory_limit: &'a str,
-    writer: &'a Writer,
+    site: SiteParts<'a>,
     reports: &'a [ReportRef<'a>],
     /// Per report: it reads only tables a team view does not narrow.
     team_blind: &'a [bool],
     tables: &'a [LoadedTable],
     keep_going: bool,
-    pdfs: bool,
+    /// Where an organization view's PDF work goes as soon as the view is
+    /// built; `None` when no PDFs are made.
+    pdfs: Option<mpsc::Sender<PdfWork>>,
     /// The schema of the organization ids' key tables, once made.
     keys: Option<&'static str>,
-    /// Where an organization view's PDF work goes as soon as the view is
-    /// built (else it is kept for the caller).
-    pdf_queue: Option<mpsc::Sender<PdfWork>>,
     /// Thread time spent on (queries, files).
     clock: Mutex<(Duration, Duration)>,
 }
@@ -426,24 +397,16 @@ impl<'a> WorkerContext<'a> {
         team_blind: &'a [bool],
         tables: &'a [LoadedTable],
         keep_going: bool,
-        pdfs: bool,
+        pdfs: Option<mpsc::Sender<PdfWork>>,
     ) -> Self {
         WorkerContext {
-            config: &site.config,
-            cache_dir: &site.cache_dir,
-            as_of: site.as_of,
-            views: &site.views.views,
-            progress: &site.progress,
-            failures: &site.failures,
-            memory_limit: &site.config.duckdb.memory_limit,
-            writer,
+            site: SiteParts::new(site, writer),
             reports,
             team_blind,
             tables,
             keep_going,
             pdfs,
             keys: None,
-            pdf_queue: None,
             clock: Mutex::default(),
         }
     }
@@ -451,17 +414,10 @@ impl<'a> WorkerContext<'a> {
     /// Builds a batch of organizations' views: the batch's rows copied
     /// once (when it holds more than one), then each organization's cut
     /// from them.
-    fn build_batch(
-        &self,
-        conn: &Connection,
-        worker: usize,
-        n: usize,
-        batch: &[&Group<'_>],
-        kept: &mut Vec<PdfWork>,
-    ) -> Result<()> {
+    fn build_batch(&self, conn: &Connection, worker: usize, n: usize, batch: &[&Group<'_>]) -> Result<()> {
         let (Some(keys), [_, _, ..]) = (self.keys, batch) else {
             return batch.iter().enumerate().try_for_each(|(g, group)| {
-                self.build_group(conn, &format!("tally_view_{worker}_{n}_{g}"), "main", group, kept)
+                self.build_group(conn, &format!("tally_view_{worker}_{n}_{g}"), "main", group)
             });
         };
         let schema = format!("tally_batch_{worker}_{n}");
@@ -474,9 +430,10 @@ impl<'a> WorkerContext<'a> {
         });
         lock(&self.clock).0 += started.elapsed();
         let result = copied.and_then(|()| {
-            batch.iter().enumerate().try_for_each(|(g, group)| {
-                self.build_group(conn, &format!("{schema}_{g}"), &schema, group, kept)
-            })
+            batch
+                .iter()
+                .enumerate()
+                .try_for_each(|(g, group)| self.build_group(conn, &format!("{schema}_{g}"), &schema, group))
         });
         let dropped = drop_schema(conn, &schema);
         result.and(dropped)
@@ -491,7 +448,6 @@ impl<'a> WorkerContext<'a> {
         org_schema: &str,
         source: &str,
         group: &Group<'_>,
-        kept: &mut Vec<PdfWork>,
     ) -> Result<()> {
         let first = group.views().next().expect("a group has a view");
         // The organization's rows, even when only its teams are built.
@@ -499,14 +455,14 @@ impl<'a> WorkerContext<'a> {
         let result = (|| {
             self.create_schema(conn, &org_view, source, org_schema)?;
             let org = match group.organization {
-                Some(view) => Some((view.path(), self.build_view(conn, view, org_schema, kept, None)?)),
+                Some(view) => Some((view.path(), self.build_view(conn, view, org_schema, None)?)),
                 None => None,
             };
             for (t, team) in group.teams.iter().enumerate() {
                 let schema = format!("{org_schema}_{t}");
                 self.create_schema(conn, team, org_schema, &schema)?;
                 let reuse = org.as_ref().map(|(path, results)| (path.as_str(), results.as_slice()));
-                let built = self.build_view(conn, team, &schema, kept, reuse);
+                let built = self.build_view(conn, team, &schema, reuse);
                 drop_schema(conn, &schema)?;
                 built?;
             }
@@ -524,15 +480,14 @@ impl<'a> WorkerContext<'a> {
         conn: &Connection,
         view: &View,
         schema: &str,
-        kept: &mut Vec<PdfWork>,
         reuse: Option<(&str, &[Kept])>,
     ) -> Result<Vec<Kept>> {
         let key = view.path();
-        self.progress.message(&view.key());
+        self.site.progress.message(&view.key());
         conn.execute_batch(&format!("SET search_path = '{schema}'"))
             .map_err(|e| anyhow!("failed to select the tables of view `{}`: {e}", view.key()))?;
-        let formats = exporters(&self.cache_dir.join("xlsx"), self.config.csv_bom);
-        let keep_for_pdf = self.pdfs && view.filter == Filter::Organization;
+        let formats = exporters(&self.site.cache_dir.join("xlsx"), self.site.config.csv_bom);
+        let keep_for_pdf = self.pdfs.is_some() && view.filter == Filter::Organization;
         let mut pdf_outputs = Vec::new();
         let mut tab_data: Vec<TabData> = Vec::new();
         let mut headlines = Vec::new();
@@ -547,13 +502,13 @@ impl<'a> WorkerContext<'a> {
                     Ok((table, total)) => (table, total, None),
                     Err(e) if self.keep_going => {
                         let message = format!("{e:#}");
-                        super::record_failure(self.failures, &key, r, message.clone());
+                        super::record_failure(self.site.failures, &key, r, message.clone());
                         (ResultTable::default(), 0, Some(message))
                     }
                     Err(e) => return Err(e),
                 },
             };
-            let output = r.output(table, total_rows, self.as_of);
+            let output = r.output(table, total_rows, self.site.as_of);
             let ran = started.elapsed();
             let files =
                 || format!("the downloads of {}, tab `{}`, report `{}`", label(), r.tab.id, r.report.id);
@@ -563,25 +518,32 @@ impl<'a> WorkerContext<'a> {
                 (Some((org_path, _)), None) => {
                     for format in &formats {
                         let name = format!("{}/{}.{}", r.tab.id, r.report.id, format.extension());
-                        self.writer
-                            .link(&self.writer.path(&format!("{org_path}{name}")), &format!("{key}{name}"))
+                        self.site
+                            .writer
+                            .link(
+                                &self.site.writer.path(&format!("{org_path}{name}")),
+                                &format!("{key}{name}"),
+                            )
                             .with_context(|| format!("failed to write {}", files()))?;
                     }
                 }
-                (None, None) => write_downloads(self.writer, &formats, &key, self.as_of, &output, conn)
-                    .with_context(|| format!("failed to write {}", files()))?,
+                (None, None) => {
+                    write_downloads(self.site.writer, &formats, &key, self.site.as_of, &output, conn)
+                        .with_context(|| format!("failed to write {}", files()))?
+                }
             }
-            let data = ReportData::new(&output, self.config.page_rows, error.clone()).with_context(|| {
-                format!(
-                    "failed to build the chart of {}, tab `{}`, report `{}`",
-                    label(),
-                    r.tab.id,
-                    r.report.id
-                )
-            })?;
+            let data =
+                ReportData::new(&output, self.site.config.page_rows, error.clone()).with_context(|| {
+                    format!(
+                        "failed to build the chart of {}, tab `{}`, report `{}`",
+                        label(),
+                        r.tab.id,
+                        r.report.id
+                    )
+                })?;
             if r.report.headline {
                 if let Some(number) =
-                    crate::render::page::headline_number(r.report, &output.table, self.as_of)
+                    crate::render::page::headline_number(r.report, &output.table, self.site.as_of)
                 {
                     headlines
                         .push(view_data::Headline { id: format!("{}--{}", r.tab.id, r.report.id), number });
@@ -599,7 +561,7 @@ impl<'a> WorkerContext<'a> {
                 Kept::default()
             });
             if keep_for_pdf {
-                pdf_outputs.push(for_pdf(output, self.config.pdf.max_rows));
+                pdf_outputs.push(for_pdf(output, self.site.config.pdf.max_rows));
             }
             let mut clock = lock(&self.clock);
             clock.0 += ran;
@@ -607,24 +569,20 @@ impl<'a> WorkerContext<'a> {
         }
         let started = Instant::now();
         for tab in &tab_data {
-            self.writer.write(&format!("{key}{}/data.js", tab.tab), &view_data::script(tab)?)?;
+            self.site.writer.write(&format!("{key}{}/data.js", tab.tab), &view_data::script(tab)?)?;
         }
-        self.writer
+        self.site
+            .writer
             .write(&format!("{key}index.js"), &view_data::overview_script(&view.key(), &headlines)?)?;
         lock(&self.clock).1 += started.elapsed();
         conn.execute_batch("RESET search_path")
             .map_err(|e| anyhow!("failed to reset the search path after view `{}`: {e}", view.key()))?;
-        if keep_for_pdf {
-            let index = self.views.iter().position(|v| v == view).expect("a view of the site");
+        if let Some(queue) = self.pdfs.as_ref().filter(|_| keep_for_pdf) {
+            let index = self.site.views.iter().position(|v| v == view).expect("a view of the site");
             let work = PdfWork { view: index, outputs: pdf_outputs };
-            match &self.pdf_queue {
-                Some(queue) => {
-                    queue.send(work).map_err(|_| anyhow!("the threads laying out PDFs stopped"))?
-                }
-                None => kept.push(work),
-            }
+            queue.send(work).map_err(|_| anyhow!("the threads laying out PDFs stopped"))?;
         }
-        self.progress.advance(1);
+        self.site.progress.advance(1);
         Ok(results)
     }
 
@@ -646,9 +604,9 @@ impl<'a> WorkerContext<'a> {
         r: &ReportRef<'_>,
         label: &dyn Fn() -> String,
     ) -> Result<(ResultTable, usize)> {
-        run_report(conn, r, self.config)
+        run_report(conn, r, self.site.config)
             .map_err(|e| {
-                let message = crate::data::explain(&e.to_string(), self.memory_limit);
+                let message = crate::data::explain(&e.to_string(), &self.site.config.duckdb.memory_limit);
                 anyhow!(
                     "failed to run query for {}, tab `{}`, report `{}`: {message}",
                     label(),
@@ -674,43 +632,63 @@ fn drop_schema(conn: &Connection, schema: &str) -> Result<()> {
         .map_err(|e| anyhow!("failed to drop the view schema `{schema}`: {e}"))
 }
 
-/// What laying out the organization views' PDFs needs of the site, none of
-/// it its DuckDB connection (which stays on the building thread).
-struct PdfMaker<'a> {
+/// Per organization view (its index), the chart and PDF cache keys its
+/// PDFs used.
+type PdfKeys = Vec<(usize, Vec<String>)>;
+
+/// The parts of the site that the view workers and the PDF threads share:
+/// none of its DuckDB connection, which stays on the building thread.
+struct SiteParts<'a> {
     config: &'a crate::config::Config,
     as_of: crate::date::Date,
     views: &'a [View],
     cache_dir: &'a std::path::Path,
+    progress: &'a crate::progress::Progress,
     failures: &'a super::Failures,
     chart_keys: &'a Mutex<HashSet<String>>,
     writer: &'a Writer,
 }
 
-impl<'a> PdfMaker<'a> {
+impl<'a> SiteParts<'a> {
     fn new(site: &'a Site, writer: &'a Writer) -> Self {
-        PdfMaker {
+        SiteParts {
             config: &site.config,
             as_of: site.as_of,
             views: &site.views.views,
             cache_dir: &site.cache_dir,
+            progress: &site.progress,
             failures: &site.failures,
             chart_keys: &site.chart_keys,
             writer,
         }
     }
 
+    /// Makes the PDFs of the organization views that come through `queue`
+    /// until it closes; returns, per view (its index), the cache keys used,
+    /// and the time spent.
+    fn make_pdfs_from(&self, queue: &Mutex<mpsc::Receiver<PdfWork>>) -> Result<(PdfKeys, Duration)> {
+        let mut made = Vec::new();
+        let mut busy = Duration::ZERO;
+        // The lock is held only while waiting for the next item.
+        while let Ok(item) = lock(queue).recv() {
+            let started = Instant::now();
+            let index = item.view;
+            made.push((index, self.make_pdfs(item)?));
+            busy += started.elapsed();
+        }
+        Ok((made, busy))
+    }
+
     /// One organization view's tab PDFs: its charts (on the chart threads,
     /// through the chart cache), then each tab laid out through the PDF
     /// cache. Returns the chart and PDF cache keys it used.
-    fn make(&self, mut item: PdfWork) -> Result<Vec<String>> {
+    fn make_pdfs(&self, mut item: PdfWork) -> Result<Vec<String>> {
         let view = &self.views[item.view];
         let prefix = view.path();
-        let failures = lock(self.failures);
         let mut jobs = Vec::new();
         let mut owners = Vec::new();
         for (o, output) in item.outputs.iter().enumerate() {
-            let key = (prefix.clone(), output.tab.id.clone(), output.report.id.clone());
-            if failures.contains_key(&key) {
+            if super::has_failed(self.failures, &prefix, &output.tab.id, &output.report.id) {
                 continue;
             }
             if let Some(job) = chart_job(output, &prefix)? {
@@ -718,10 +696,8 @@ impl<'a> PdfMaker<'a> {
                 owners.push(o);
             }
         }
-        drop(failures);
-        let rendered = crate::render::chart::render_charts(&jobs, Some(&self.cache_dir.join("charts")))?;
+        let rendered = super::render_charts(&jobs, self.cache_dir, self.chart_keys)?;
         let mut keys: Vec<String> = jobs.iter().map(ChartJob::cache_key).collect();
-        lock(self.chart_keys).extend(keys.iter().cloned());
         for (o, chart) in owners.into_iter().zip(rendered) {
             if !chart.svg.is_empty() {
                 item.outputs[o].chart = Some(chart);

@@ -50,11 +50,8 @@ impl Fingerprints {
         let mut by_org: BTreeMap<String, Sha256> = BTreeMap::new();
         for table in tables {
             let has_org = table.columns.iter().any(|(c, _)| c == ORG_COLUMN);
-            let group = if has_org {
-                format!("nullif(trim(CAST({} AS VARCHAR)), '')", ident(ORG_COLUMN))
-            } else {
-                "CAST(NULL AS VARCHAR)".into()
-            };
+            let group =
+                if has_org { crate::view::org_key(ORG_COLUMN) } else { "CAST(NULL AS VARCHAR)".into() };
             let t = ident(&table.name);
             let raw = if has_org { ident(ORG_COLUMN) } else { "NULL".into() };
             // A view's rows are its organization's; rows of no organization
