@@ -110,8 +110,32 @@ pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Res
     }
     let db = site.db()?;
     let reports = site.report_refs();
-    let fingerprints = Fingerprints::take(&db.conn, &db.tables, &cache_inputs(site, &reports)?)?;
-    let groups = group(views, &fingerprints);
+    // The key tables serve the fingerprints and every view's copy; they go
+    // whatever happens (`tally serve` builds again on the same database).
+    let built = (|| {
+        for statement in key_statements(&db.tables, KEYS_SCHEMA) {
+            db.conn
+                .execute_batch(&statement)
+                .map_err(|e| anyhow!("failed to list the organization ids: {e}"))?;
+        }
+        let fingerprints =
+            Fingerprints::take(&db.conn, &db.tables, KEYS_SCHEMA, &cache_inputs(site, &reports)?)?;
+        build_keyed(site, writer, keep_going, &reports, &fingerprints)
+    })();
+    let dropped = drop_schema(&db.conn, KEYS_SCHEMA);
+    built.and_then(|built| dropped.map(|()| built))
+}
+
+/// `write_views`, once the key tables of the organization ids are made.
+fn build_keyed(
+    site: &Site,
+    writer: &Writer,
+    keep_going: bool,
+    reports: &[ReportRef<'_>],
+    fingerprints: &Fingerprints,
+) -> Result<BuiltViews> {
+    let views = &site.views.views;
+    let groups = group(views, fingerprints);
 
     // Organizations unchanged since the last build come from the cache.
     let cache = ViewCache::new(&site.cache_dir);
@@ -145,7 +169,7 @@ pub(super) fn write_views(site: &Site, writer: &Writer, keep_going: bool) -> Res
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         std::thread::scope(|scope| {
             let layout: Vec<_> = (0..threads).map(|_| scope.spawn(|| parts.make_pdfs_from(&rx))).collect();
-            let built = run_workers(site, writer, keep_going, &todo, &reports, &mut times, tx);
+            let built = run_workers(site, writer, keep_going, &todo, reports, &mut times, tx);
             let mut made = BTreeMap::new();
             let mut failure = None;
             for handle in layout {
@@ -253,14 +277,9 @@ fn run_workers(
     let team_blind = team_blind(reports, &db.tables);
     let pdfs = site.config.views.pdf.then_some(pdfs);
     let mut ctx = WorkerContext::new(site, writer, reports, &team_blind, &db.tables, keep_going, pdfs);
-    let started = Instant::now();
-    for statement in key_statements(&db.tables, KEYS_SCHEMA) {
-        db.conn.execute_batch(&statement).map_err(|e| anyhow!("failed to list the organization ids: {e}"))?;
-    }
     ctx.keys = Some(KEYS_SCHEMA);
     let size = batch_size(groups.len(), workers);
     let batches: Vec<&[&Group<'_>]> = groups.chunks(size).collect();
-    lock(&ctx.clock).0 += started.elapsed();
 
     // A view's queries are many and small: one thread per query, one query
     // per core, runs them faster than DuckDB spreading each over every core
@@ -272,7 +291,6 @@ fn run_workers(
         ctx.build_batch(conn, *w, n, batch)
     });
     set_threads(&db.conn, threads)?;
-    drop_schema(&db.conn, KEYS_SCHEMA)?;
     (times.queries, times.files) = *lock(&ctx.clock);
     result.map(drop)
 }

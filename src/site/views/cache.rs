@@ -5,7 +5,7 @@
 //!
 //! The key hashes everything the files depend on: the organization's rows
 //! in every table (a count, a sum and an xor of DuckDB's row hashes, taken
-//! in one grouped pass per table for all organizations at once), the tables
+//! in the same grouped pass per table that makes its key table), the tables
 //! no view filters, the whole config, the reports' SQL and prelude, the
 //! as-of date and subscription start, the views of the group (slugs,
 //! labels), and the tally binary itself (version, the locked versions of
@@ -42,7 +42,12 @@ pub(super) struct Fingerprints {
 impl Fingerprints {
     /// Fingerprints every table (one grouped pass each), and hashes them
     /// with `inputs`, the build's other inputs.
-    pub fn take(conn: &Connection, tables: &[LoadedTable], inputs: &[u8]) -> Result<Fingerprints> {
+    pub fn take(
+        conn: &Connection,
+        tables: &[LoadedTable],
+        keys: &str,
+        inputs: &[u8],
+    ) -> Result<Fingerprints> {
         let mut common = Sha256::new();
         common.update(b"tally-views\0");
         common.update(identity());
@@ -50,22 +55,25 @@ impl Fingerprints {
         let mut by_org: BTreeMap<String, Sha256> = BTreeMap::new();
         for table in tables {
             let has_org = table.columns.iter().any(|(c, _)| c == ORG_COLUMN);
-            let group =
-                if has_org { crate::view::org_key(ORG_COLUMN) } else { "CAST(NULL AS VARCHAR)".into() };
-            let t = ident(&table.name);
-            let raw = if has_org { ident(ORG_COLUMN) } else { "NULL".into() };
             // A view's rows are its organization's; rows of no organization
-            // (and tables without one) are in every view. Grouped by raw id
-            // first, which is cheap, then by the id as views compare it: the
-            // same count, sum and xor as grouping every row by its trimmed
-            // id, in half the time.
-            let sql = format!(
-                "SELECT {group} AS g, sum(c)::VARCHAR, sum(s)::VARCHAR, bit_xor(x)::VARCHAR \
-                 FROM (SELECT {raw} AS {org}, count(*) AS c, sum(hash(r)) AS s, bit_xor(hash(r)) AS x \
-                       FROM {t} AS r GROUP BY 1) \
-                 GROUP BY g ORDER BY g NULLS FIRST",
-                org = ident(ORG_COLUMN),
-            );
+            // (and tables without one) are in every view. A table with
+            // organizations has its count, sum and xor per raw id in its key
+            // table already (`view::key_statements`): summed by the id as
+            // views compare it, they are those of grouping every row by it.
+            let sql = if has_org {
+                format!(
+                    "SELECT k, sum(c)::VARCHAR, sum(s)::VARCHAR, bit_xor(x)::VARCHAR \
+                     FROM {}.{} GROUP BY k ORDER BY k NULLS FIRST",
+                    ident(keys),
+                    ident(&table.name)
+                )
+            } else {
+                format!(
+                    "SELECT CAST(NULL AS VARCHAR), count(*)::VARCHAR, sum(hash(r))::VARCHAR, \
+                     bit_xor(hash(r))::VARCHAR FROM {} AS r",
+                    ident(&table.name)
+                )
+            };
             let fail = |e: duckdb::Error| anyhow!("failed to fingerprint table `{}`: {e}", table.name);
             let mut stmt = conn.prepare(&sql).map_err(fail)?;
             let mut rows = stmt.query([]).map_err(fail)?;
