@@ -126,10 +126,14 @@ impl Writer {
         let _ = std::fs::remove_dir_all(&self.root);
     }
 
-    /// Swaps the staged site in for `output`; returns the files written.
-    pub fn commit(self, output: &Path) -> Result<usize> {
-        swap_into_place(&self.root, output)?;
-        Ok(self.files.into_inner())
+    /// How many files were written so far.
+    pub fn files(&self) -> usize {
+        self.files.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Swaps the staged site in for `output`.
+    pub fn commit(self, output: &Path) -> Result<()> {
+        swap_into_place(&self.root, output)
     }
 }
 

@@ -523,6 +523,19 @@ impl Site {
 
     /// Writes the whole site into a staging folder and swaps it into place.
     pub fn write(&mut self, outputs: &[ReportOutput], keep_going: bool) -> Result<BuildSummary> {
+        self.write_stamped(outputs, keep_going, None)
+    }
+
+    /// `write`; with a build stamp, records it (unless a report failed)
+    /// before the swap, from the staging folder's listing, which the swap
+    /// keeps: a build killed after the swap has nothing left to do, and one
+    /// killed before it leaves a stamp that matches no output.
+    fn write_stamped(
+        &mut self,
+        outputs: &[ReportOutput],
+        keep_going: bool,
+        stamp: Option<&Stamp>,
+    ) -> Result<BuildSummary> {
         let start = Instant::now();
         self.progress.start("write", self.views.views.len() as u64, "views");
         let writer = Writer::stage(&self.output_dir)?;
@@ -533,10 +546,7 @@ impl Site {
                 return Err(e);
             }
         };
-        let files = writer.commit(&self.output_dir)?;
-        self.progress.finish();
-        self.timings.push(("write", start.elapsed()));
-        let failures = lock(&self.failures)
+        let failures: Vec<String> = lock(&self.failures)
             .iter()
             .map(
                 |((v, t, r), e)| {
@@ -548,18 +558,29 @@ impl Site {
                 },
             )
             .collect();
-        Ok(BuildSummary {
+        let mut summary = BuildSummary {
             tabs: self.config.tabs.len(),
             reports: outputs.len(),
             views,
             views_dropped: self.views.dropped,
-            files,
+            files: writer.files(),
             as_of: self.as_of,
-            timings: self.timings.clone(),
+            timings: Vec::new(),
             view_times,
             failures,
             unchanged: false,
-        })
+        };
+        if let (Some(stamp), true) = (stamp, summary.failures.is_empty()) {
+            if let Err(e) = stamp.save(&self.cache_dir, &writer.path(""), &summary) {
+                writer.abandon();
+                return Err(e);
+            }
+        }
+        writer.commit(&self.output_dir)?;
+        self.progress.finish();
+        self.timings.push(("write", start.elapsed()));
+        summary.timings = self.timings.clone();
+        Ok(summary)
     }
 
     /// Writes every file of the site; returns how many views it holds and
@@ -1059,7 +1080,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
     stamp::clear(&site.cache_dir)?;
     site.load(options.as_of, options.view.as_deref())?;
     let outputs = site.run(options.keep_going)?;
-    let summary = site.write(&outputs, options.keep_going)?;
+    let summary = site.write_stamped(&outputs, options.keep_going, Some(&stamp))?;
     if !summary.failures.is_empty() {
         bail!(
             "{} report(s) failed; the site was written with them marked:\n  {}",
@@ -1067,7 +1088,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary> {
             summary.failures.join("\n  ")
         );
     }
-    stamp.save(&site, &summary)?;
     Ok(summary)
 }
 

@@ -79,14 +79,15 @@ impl Stamp {
         })
     }
 
-    /// Records a successful build: these inputs gave the output folder as
-    /// it is now.
-    pub fn save(&self, site: &Site, summary: &BuildSummary) -> Result<()> {
+    /// Records a successful build: these inputs give the output in
+    /// `staged` (the staging folder, whose files keep their names, sizes
+    /// and times when it becomes the output folder).
+    pub fn save(&self, cache_dir: &Path, staged: &Path, summary: &BuildSummary) -> Result<()> {
         let s = summary;
         let text = format!(
             "{}\n{}\n{} {} {} {} {} {}\n",
             self.inputs,
-            output_hash(&site.output_dir),
+            output_hash(staged),
             s.tabs,
             s.reports,
             s.views,
@@ -94,7 +95,7 @@ impl Stamp {
             s.files,
             s.as_of
         );
-        let path = site.cache_dir.join(FILE);
+        let path = cache_dir.join(FILE);
         fs::write(&path, text).with_context(|| format!("failed to write {}", path.display()))
     }
 }
