@@ -742,6 +742,11 @@ impl Config {
         self.tabs.iter().flat_map(|tab| tab.reports.iter().map(move |report| (tab, report)))
     }
 
+    /// Every report param's name: the DuckDB variables a report may set.
+    pub fn param_names(&self) -> std::collections::BTreeSet<&str> {
+        self.reports().flat_map(|(_, report)| report.params.keys().map(String::as_str)).collect()
+    }
+
     /// The prelude's text (empty without one) and its name for messages.
     pub fn load_prelude(&self, root: &Path) -> Result<(String, String)> {
         match &self.prelude {

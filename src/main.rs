@@ -3,6 +3,11 @@
 
 use clap::Parser;
 
+// mimalloc, built with `override`, is also the malloc of the C and C++ code
+// linked in (DuckDB above all); Rust's allocations go to it directly.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = tally::cli::Cli::parse();
     if let Err(error) = tally::cmd::run(cli) {

@@ -405,7 +405,8 @@ impl Site {
             let sql = report.load_sql(&self.root)?;
             let context = || format!("tab `{}`, report `{}`", tab.id, report.id);
             view_sql(&self.params(), &self.prelude, tab, report, &sql).with_context(context)?;
-            bind_report_params(&db.conn, &report.params).with_context(context)?;
+            bind_report_params(&db.conn, &report.params, Some(&self.config.param_names()))
+                .with_context(context)?;
             // DESCRIBE plans the query without running it and gives the columns.
             let described = run_query(&db.conn, &format!("DESCRIBE ({})", sql.trim().trim_end_matches(';')))
                 .map_err(|e| anyhow!("failed to prepare query for {}: {e}", context()))?;
@@ -876,7 +877,7 @@ pub(crate) fn run_report(
     };
     // Variables are per connection and shared by its reports: bind this
     // report's before every run.
-    bind_report_params(conn, &report.params)?;
+    bind_report_params(conn, &report.params, Some(&config.param_names()))?;
     run_query_capped(conn, r.sql, keep)
 }
 
@@ -954,7 +955,7 @@ pub(crate) fn write_downloads(
         // The same query on the same data: the same columns and, unless
         // the SQL is random or unordered, the same rows (a log wants an
         // ORDER BY anyway). Check what can be checked.
-        bind_report_params(conn, &output.report.params)?;
+        bind_report_params(conn, &output.report.params, None)?;
         let mut streamed = 0;
         let mut write_error = None;
         let result = for_each_row(conn, &output.sql, |got, row| {

@@ -4,7 +4,7 @@
 //! variables. Both are per connection, so `prepare_connection` and
 //! `bind_report_params` set up any connection a report runs on.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{anyhow, Result};
 use duckdb::Connection;
@@ -125,16 +125,35 @@ pub fn set_variables_sql(params: &ReportParams) -> Result<String> {
 
 /// Makes `params` the connection's DuckDB variables, for the report about
 /// to run: every variable set earlier (by another report) is reset first,
-/// so a query never reads a value that was not its own.
-pub fn bind_report_params(conn: &Connection, params: &ReportParams) -> Result<()> {
-    let list = |conn: &Connection| -> duckdb::Result<Vec<String>> {
-        let mut stmt = conn.prepare("SELECT name FROM duckdb_variables()")?;
-        let names = stmt.query_map([], |row| row.get(0))?.collect();
-        names
+/// so a query never reads a value that was not its own. `earlier` names
+/// every variable a report may have set on this connection (resetting one
+/// that is not set does nothing); `None` asks DuckDB, one query more per
+/// report, which counts over a view's thirty small ones.
+pub fn bind_report_params(
+    conn: &Connection,
+    params: &ReportParams,
+    earlier: Option<&BTreeSet<&str>>,
+) -> Result<()> {
+    let listed: Vec<String> = match earlier {
+        Some(_) => Vec::new(),
+        None => {
+            let list = |conn: &Connection| -> duckdb::Result<Vec<String>> {
+                let mut stmt = conn.prepare("SELECT name FROM duckdb_variables()")?;
+                let names = stmt.query_map([], |row| row.get(0))?.collect();
+                names
+            };
+            list(conn).map_err(|e| anyhow!("failed to list the DuckDB variables: {e}"))?
+        }
     };
-    let earlier = list(conn).map_err(|e| anyhow!("failed to list the DuckDB variables: {e}"))?;
+    let earlier: Vec<&str> = match earlier {
+        Some(names) => names.iter().copied().filter(|name| !params.contains_key(*name)).collect(),
+        None => listed.iter().map(String::as_str).collect(),
+    };
     let mut sql: String = earlier.iter().map(|name| format!("RESET VARIABLE {};\n", ident(name))).collect();
     sql.push_str(&set_variables_sql(params)?);
+    if sql.is_empty() {
+        return Ok(());
+    }
     conn.execute_batch(&sql).map_err(|e| anyhow!("failed to set the report's params: {e}"))
 }
 
@@ -195,7 +214,7 @@ mod tests {
     fn binding_replaces_the_previous_reports_variables() {
         let conn = Connection::open_in_memory().unwrap();
         let first: ReportParams = [("role".to_string(), toml::Value::String("admin".into()))].into();
-        bind_report_params(&conn, &first).unwrap();
+        bind_report_params(&conn, &first, None).unwrap();
         let read = |conn: &Connection| -> (Option<String>, Option<i64>) {
             conn.query_row(
                 "SELECT CAST(getvariable('role') AS VARCHAR), CAST(getvariable('limit') AS BIGINT)",
@@ -206,7 +225,13 @@ mod tests {
         };
         assert_eq!(read(&conn), (Some("admin".into()), None));
         let second: ReportParams = [("limit".to_string(), toml::Value::Integer(5))].into();
-        bind_report_params(&conn, &second).unwrap();
+        bind_report_params(&conn, &second, None).unwrap();
         assert_eq!(read(&conn), (None, Some(5)));
+        // Told which variables reports set, it resets them without asking.
+        let names: BTreeSet<&str> = ["role", "limit"].into();
+        bind_report_params(&conn, &first, Some(&names)).unwrap();
+        assert_eq!(read(&conn), (Some("admin".into()), None));
+        bind_report_params(&conn, &ReportParams::new(), Some(&names)).unwrap();
+        assert_eq!(read(&conn), (None, None));
     }
 }
