@@ -158,7 +158,7 @@ fn the_reports_run_unchanged_over_one_organizations_tables() {
         conn.execute_batch("SET search_path = 'one_org'").unwrap();
         prepare_connection(&conn, &site.params(), &site.prelude).unwrap();
         for output in &outputs {
-            bind_report_params(&conn, &output.report.params).unwrap();
+            bind_report_params(&conn, &output.report.params, None).unwrap();
             let table = run_query(&conn, &output.sql).unwrap();
             let rows: Vec<Value> = table
                 .rows
