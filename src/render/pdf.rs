@@ -19,6 +19,7 @@ use typst::foundations::{Bytes, Datetime, Dict, IntoValue, Smart, Value};
 use typst::layout::PagedDocument;
 use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
 use typst_pdf::{PdfOptions, Timestamp};
+use unicode_segmentation::UnicodeSegmentation;
 
 use crate::config::{Config, Display, TabConfig};
 use crate::date::Date;
@@ -255,7 +256,13 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
         .rows
         .iter()
         .take(max_rows)
-        .map(|row| row.iter().map(|v| text(&v.to_display())).collect::<Vec<_>>().into_value())
+        .map(|row| {
+            let cells = row.iter().zip(&table.columns).map(|(v, c)| {
+                let shown = v.to_display();
+                text(&if c.ty.is_numeric() { shown } else { breakable(&shown) })
+            });
+            cells.collect::<Vec<_>>().into_value()
+        })
         .collect();
     d.insert("rows".into(), rows.into_value());
     // Each column's widest text unwrapped, in points: the header in bold,
@@ -288,6 +295,33 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
     d.insert("rows_note".into(), text(&rows_note));
     d.into_value()
 }
+
+/// A text cell that may break between any two characters (a zero-width
+/// space between them) of a run of more than `BREAK_RUNS_OVER` characters
+/// without a space (an email, an id), so it wraps within its column
+/// instead of running over the next one; shorter words wrap at spaces only.
+fn breakable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, word) in s.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if word.graphemes(true).nth(BREAK_RUNS_OVER).is_some() {
+            for (j, cluster) in word.graphemes(true).enumerate() {
+                if j > 0 {
+                    out.push('\u{200B}');
+                }
+                out.push_str(cluster);
+            }
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// See `breakable`.
+const BREAK_RUNS_OVER: usize = 14;
 
 /// A change value beside a number: `+12 vs previous period`, `-3 vs …`.
 fn change_label(value: &Cell) -> String {
@@ -473,6 +507,25 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
                 (n(2) - n(0), n(3) - n(1))
             })
             .collect()
+    }
+
+    #[test]
+    fn a_long_run_without_a_space_may_break_between_its_characters() {
+        assert_eq!(breakable("a short text stays"), "a short text stays");
+        // 14 characters stay whole; 15 get a break chance between each two.
+        assert_eq!(breakable("abcdefghijklmn x"), "abcdefghijklmn x");
+        let zws = '\u{200B}';
+        assert_eq!(
+            breakable("to abcdefghijklmno"),
+            format!(
+                "to {}",
+                "abcdefghijklmno".chars().map(String::from).collect::<Vec<_>>().join(&zws.to_string())
+            )
+        );
+        // A cluster (a flag, an accent) is never split.
+        let flags = "🇫🇷".repeat(15);
+        assert_eq!(breakable(&flags).split(zws).count(), 15);
+        assert!(breakable(&flags).split(zws).all(|c| c == "🇫🇷"));
     }
 
     #[test]
