@@ -107,10 +107,27 @@ fn compile(ctx: &PdfContext<'_>, inputs: Dict) -> Result<Vec<u8>> {
     let timestamp =
         i32::try_from(y).ok().and_then(|y| Datetime::from_ymd(y, m as u8, d as u8)).map(Timestamp::new_utc);
     let options = PdfOptions { ident: Smart::Custom(&ident), timestamp, ..PdfOptions::default() };
-    let bytes = typst_pdf::pdf(&doc, &options)
+    let mut bytes = typst_pdf::pdf(&doc, &options)
         .map_err(|diags| anyhow!(describe(&diags)))
         .with_context(|| format!("failed to write the PDF of tab `{tab}`"))?;
+    drop_false_suspects(&mut bytes);
     Ok(bytes)
+}
+
+/// Blanks the `/Suspects false` typst writes in the catalog's `MarkInfo`:
+/// false is the value an absent entry has, and poppler (22.x, what
+/// `pdftoppm` and `pdftotext` run on) reports a false one as "Syntax Error:
+/// Suspects object is wrong type" on every read. Spaces of the same length
+/// keep every byte offset of the cross-reference table right.
+fn drop_false_suspects(pdf: &mut [u8]) {
+    const MARK_INFO: &[u8] = b"/MarkInfo <<";
+    const FALSE_SUSPECTS: &[u8] = b"/Suspects false";
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let Some(start) = find(pdf, MARK_INFO) else { return };
+    let Some(end) = find(&pdf[start..], b">>").map(|n| start + n) else { return };
+    if let Some(at) = find(&pdf[start..end], FALSE_SUSPECTS).map(|n| start + n) {
+        pdf[at..at + FALSE_SUSPECTS.len()].fill(b' ');
+    }
 }
 
 /// The typst engine, built once: parsing the template and the fonts is the
@@ -464,7 +481,11 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
     fn render(config: &Config, reports: &[ReportOutput]) -> Vec<u8> {
         let reports: Vec<&ReportOutput> = reports.iter().collect();
         let ctx = PdfContext { config, tab: &config.tabs[0], as_of: as_of(), reports: &reports, view: None };
-        render_tab_pdf(&ctx).unwrap()
+        let pdf = render_tab_pdf(&ctx).unwrap();
+        // Still tagged, without the entry poppler misreads.
+        let has = |what: &[u8]| pdf.windows(what.len()).any(|w| w == what);
+        assert!(has(b"/Marked true") && !has(b"/Suspects false"));
+        pdf
     }
 
     /// Each page's text, in page order.
@@ -507,6 +528,22 @@ chart = { kind = "line", x = "month", y = ["active_seats"] }
                 (n(2) - n(0), n(3) - n(1))
             })
             .collect()
+    }
+
+    #[test]
+    fn a_false_suspects_entry_is_blanked_in_place() {
+        let mut pdf =
+            b"1 0 obj << /MarkInfo <<\n /Marked true\n /Suspects false\n >> >> /Suspects false".to_vec();
+        let len = pdf.len();
+        drop_false_suspects(&mut pdf);
+        assert_eq!(pdf.len(), len);
+        // Only the catalog's entry, and only a false one.
+        let blank = " ".repeat("/Suspects false".len());
+        let expected = format!("1 0 obj << /MarkInfo <<\n /Marked true\n {blank}\n >> >> /Suspects false");
+        assert_eq!(pdf, expected.into_bytes());
+        let mut suspected = b"/MarkInfo << /Suspects true >>".to_vec();
+        drop_false_suspects(&mut suspected);
+        assert_eq!(suspected, b"/MarkInfo << /Suspects true >>".to_vec());
     }
 
     #[test]
