@@ -134,8 +134,10 @@ pub fn bind_report_params(
     params: &ReportParams,
     earlier: Option<&BTreeSet<&str>>,
 ) -> Result<()> {
-    let listed: Vec<String> = match earlier {
-        Some(_) => Vec::new(),
+    let earlier: Vec<String> = match earlier {
+        Some(names) => {
+            names.iter().filter(|name| !params.contains_key(**name)).map(|n| n.to_string()).collect()
+        }
         None => {
             let list = |conn: &Connection| -> duckdb::Result<Vec<String>> {
                 let mut stmt = conn.prepare("SELECT name FROM duckdb_variables()")?;
@@ -144,10 +146,6 @@ pub fn bind_report_params(
             };
             list(conn).map_err(|e| anyhow!("failed to list the DuckDB variables: {e}"))?
         }
-    };
-    let earlier: Vec<&str> = match earlier {
-        Some(names) => names.iter().copied().filter(|name| !params.contains_key(*name)).collect(),
-        None => listed.iter().map(String::as_str).collect(),
     };
     let mut sql: String = earlier.iter().map(|name| format!("RESET VARIABLE {};\n", ident(name))).collect();
     sql.push_str(&set_variables_sql(params)?);

@@ -4,9 +4,9 @@
 //! compiled to QuickJS bytecode once per process (~150 ms for the 1 MB
 //! script) and each engine loads that (~40 ms, against ~200 ms to parse the
 //! script again); still, a thread keeps its engine for every chart it
-//! renders. ECharts measures text through `setPlatformAPI`
-//! with the advance widths of the DejaVu fonts the PNG is drawn with, so
-//! label layout (overlap hiding, legend spacing) fits the final image.
+//! renders. ECharts measures text through `setPlatformAPI` with the advance
+//! widths of the DejaVu fonts the PNG is drawn with, so label layout
+//! (overlap hiding, legend spacing) fits the final image.
 
 use std::sync::OnceLock;
 
