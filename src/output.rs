@@ -131,10 +131,50 @@ impl Writer {
         self.files.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Swaps the staged site in for `output`.
+    /// Swaps the staged site in for `output`. From here on a stop signal
+    /// that `stop_signals_before_commit` set up waits for the build to end.
     pub fn commit(self, output: &Path) -> Result<()> {
+        COMMITTING.store(true, std::sync::atomic::Ordering::SeqCst);
         swap_into_place(&self.root, output)
     }
+}
+
+/// Set once a build starts swapping its site in.
+static COMMITTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Set by a stop signal that arrived after that.
+static STOPPED_LATE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// For `tally build`: Ctrl-C (SIGINT) or SIGTERM ends the process at once,
+/// as they would anyway (the staging folder is left for the next build to
+/// remove), until the build starts moving its new site in; from then on
+/// the build finishes instead (a few renames and the previous site's
+/// removal), so that a build whose new site is in place never reports a
+/// failure, and one that reports a failure left the previous site.
+#[cfg(unix)]
+pub fn stop_signals_before_commit() {
+    extern "C" fn on_signal(signal: libc::c_int) {
+        if COMMITTING.load(std::sync::atomic::Ordering::SeqCst) {
+            STOPPED_LATE.store(true, std::sync::atomic::Ordering::SeqCst);
+        } else {
+            // SAFETY: `_exit` is async-signal-safe.
+            unsafe { libc::_exit(128 + signal) };
+        }
+    }
+    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only touches atomics and calls `_exit`, both
+    // allowed in a signal handler.
+    unsafe {
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+#[cfg(not(unix))]
+pub fn stop_signals_before_commit() {}
+
+/// Whether a stop signal arrived while the build was moving its site in.
+pub fn stopped_late() -> bool {
+    STOPPED_LATE.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// `public` -> `.public.tally-<what>` in the same parent folder, so the

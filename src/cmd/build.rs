@@ -15,7 +15,11 @@ pub fn run(args: BuildArgs) -> anyhow::Result<()> {
         view: args.view,
         quiet: args.quiet,
     };
+    crate::output::stop_signals_before_commit();
     let summary = site::build(&options)?;
+    if crate::output::stopped_late() {
+        eprintln!("note: the stop signal came after the new site was in place; the build finished");
+    }
     if options.quiet {
         return Ok(());
     }
