@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use anyhow::{anyhow, bail, Context, Result};
 
@@ -42,7 +43,7 @@ pub fn check(output: &Path, data_dir: &Path, root: &Path, force: bool) -> Result
 pub struct Writer {
     root: PathBuf,
     // Views are written from several threads at once.
-    files: std::sync::atomic::AtomicUsize,
+    files: AtomicUsize,
 }
 
 impl Writer {
@@ -81,7 +82,7 @@ impl Writer {
     /// Removes `rel`, if it was written or linked.
     pub fn remove(&self, rel: &str) {
         if std::fs::remove_file(self.root.join(rel)).is_ok() {
-            self.files.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            self.files.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
@@ -94,7 +95,7 @@ impl Writer {
         }
         let file =
             std::fs::File::create(&path).with_context(|| format!("failed to create `{}`", path.display()))?;
-        self.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.files.fetch_add(1, Ordering::Relaxed);
         Ok(std::io::BufWriter::with_capacity(1 << 16, file))
     }
 
@@ -117,7 +118,7 @@ impl Writer {
             std::fs::copy(from, &path)
                 .with_context(|| format!("failed to copy `{}` to `{}`", from.display(), path.display()))?;
         }
-        self.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.files.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
@@ -128,21 +129,21 @@ impl Writer {
 
     /// How many files were written so far.
     pub fn files(&self) -> usize {
-        self.files.load(std::sync::atomic::Ordering::Relaxed)
+        self.files.load(Ordering::Relaxed)
     }
 
     /// Swaps the staged site in for `output`. From here on a stop signal
     /// that `stop_signals_before_commit` set up waits for the build to end.
     pub fn commit(self, output: &Path) -> Result<()> {
-        COMMITTING.store(true, std::sync::atomic::Ordering::SeqCst);
+        COMMITTING.store(true, Ordering::SeqCst);
         swap_into_place(&self.root, output)
     }
 }
 
 /// Set once a build starts swapping its site in.
-static COMMITTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static COMMITTING: AtomicBool = AtomicBool::new(false);
 /// Set by a stop signal that arrived after that.
-static STOPPED_LATE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static STOPPED_LATE: AtomicBool = AtomicBool::new(false);
 
 /// For `tally build`: Ctrl-C (SIGINT) or SIGTERM ends the process at once,
 /// as they would anyway (the staging folder is left for the next build to
@@ -153,8 +154,8 @@ static STOPPED_LATE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBo
 #[cfg(unix)]
 pub fn stop_signals_before_commit() {
     extern "C" fn on_signal(signal: libc::c_int) {
-        if COMMITTING.load(std::sync::atomic::Ordering::SeqCst) {
-            STOPPED_LATE.store(true, std::sync::atomic::Ordering::SeqCst);
+        if COMMITTING.load(Ordering::SeqCst) {
+            STOPPED_LATE.store(true, Ordering::SeqCst);
         } else {
             // SAFETY: `_exit` is async-signal-safe.
             unsafe { libc::_exit(128 + signal) };
@@ -174,7 +175,7 @@ pub fn stop_signals_before_commit() {}
 
 /// Whether a stop signal arrived while the build was moving its site in.
 pub fn stopped_late() -> bool {
-    STOPPED_LATE.load(std::sync::atomic::Ordering::SeqCst)
+    STOPPED_LATE.load(Ordering::SeqCst)
 }
 
 /// `public` -> `.public.tally-<what>` in the same parent folder, so the

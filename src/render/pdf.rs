@@ -269,14 +269,19 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
     d.insert("columns".into(), columns.into_value());
     let numeric: Vec<Value> = table.columns.iter().map(|c| c.ty.is_numeric().into_value()).collect();
     d.insert("numeric".into(), numeric.into_value());
-    let rows: Vec<Value> = table
-        .rows
+    // Each printed cell as the page shows it, worked out once for the
+    // rows and their widths.
+    let shown: Vec<Vec<String>> =
+        table.rows.iter().take(max_rows).map(|row| row.iter().map(Cell::to_display).collect()).collect();
+    let rows: Vec<Value> = shown
         .iter()
-        .take(max_rows)
         .map(|row| {
-            let cells = row.iter().zip(&table.columns).map(|(v, c)| {
-                let shown = v.to_display();
-                text(&if c.ty.is_numeric() { shown } else { breakable(&shown) })
+            let cells = row.iter().zip(&table.columns).map(|(cell, c)| {
+                if c.ty.is_numeric() {
+                    text(cell)
+                } else {
+                    text(&breakable(cell))
+                }
             });
             cells.collect::<Vec<_>>().into_value()
         })
@@ -289,11 +294,8 @@ fn report_inputs(out: &ReportOutput, max_rows: usize) -> Value {
     let widths: Vec<Value> = (0..table.columns.len())
         .map(|x| {
             let header = text_width(&column_label(&table.columns[x].name), TABLE_TEXT_PT, true);
-            let cells = table.rows.iter().take(max_rows).filter_map(|row| row.get(x));
-            cells
-                .map(|v| text_width(&v.to_display(), TABLE_TEXT_PT, false))
-                .fold(header, f64::max)
-                .into_value()
+            let cells = shown.iter().filter_map(|row| row.get(x));
+            cells.map(|cell| text_width(cell, TABLE_TEXT_PT, false)).fold(header, f64::max).into_value()
         })
         .collect();
     d.insert("widths".into(), widths.into_value());

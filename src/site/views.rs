@@ -734,10 +734,8 @@ impl<'a> SiteParts<'a> {
             let (bytes, key) = pdf::render_tab_pdf_cached(&ctx, &cache).with_context(|| {
                 format!("failed to make the PDF of tab `{}` for view `{}`", tab.id, view.key())
             })?;
-            self.writer.write(
-                &format!("{}{}/{}", view.path(), tab.id, crate::render::page::tab_pdf_name(tab)),
-                &bytes,
-            )?;
+            self.writer
+                .write(&format!("{prefix}{}/{}", tab.id, crate::render::page::tab_pdf_name(tab)), &bytes)?;
             keys.push(key);
         }
         Ok(keys)
