@@ -218,6 +218,13 @@ pub struct TableConfig {
     /// `time_column`.
     #[serde(default)]
     pub history_start: Option<Date>,
+    /// Text columns with a fixed set of values, e.g. `{ role = ["admin",
+    /// "member"] }`. A value that is one of them once trimmed and
+    /// lower-cased loads as that value (`" Admin"` as `admin`), so a
+    /// report's `role = 'admin'` counts it; any other value loads as it is
+    /// and the build warns, naming the column, the values and their rows.
+    #[serde(default)]
+    pub values: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for TableConfig {
@@ -230,6 +237,7 @@ impl Default for TableConfig {
             sql: None,
             sql_file: None,
             history_start: None,
+            values: BTreeMap::new(),
         }
     }
 }
@@ -288,6 +296,28 @@ impl TableConfig {
             bail!(
                 "key `tables.{name}.required`: a derived table (`sql` or `sql_file`) is always built; remove `required`"
             );
+        }
+        for (column, values) in &self.values {
+            let key = format!("tables.{name}.values.{column}");
+            match self.declared_type(column) {
+                None => bail!(
+                    "key `{key}`: column `{column}` is not declared; add it to `tables.{name}.columns` or `tables.{name}.optional_columns`"
+                ),
+                Some(ty) if !ty.eq_ignore_ascii_case("VARCHAR") => {
+                    bail!("key `{key}`: column `{column}` is declared {ty}; values are for VARCHAR columns")
+                }
+                Some(_) => {}
+            }
+            let folded: std::collections::BTreeSet<String> =
+                values.iter().map(|v| v.to_lowercase()).collect();
+            if values.is_empty() || values.iter().any(|v| v.trim().is_empty() || v.trim() != v) {
+                bail!(
+                    "key `{key}`: list the values, each without spaces around it (`[\"admin\", \"member\"]`)"
+                );
+            }
+            if folded.len() != values.len() {
+                bail!("key `{key}`: two values differ only in case; values match whatever their case");
+            }
         }
         if !self.required && self.columns.is_empty() && self.optional_columns.is_empty() {
             bail!(
@@ -1028,6 +1058,16 @@ chart = { kind = "line", x = "month", y = ["n"] }
         assert!(err.contains("set `sql` or `sql_file`, not both"), "{err}");
         let err = with("optional_columns = { a = \"VARCHAR; DROP\" }");
         assert!(err.contains("key `tables.t.optional_columns.a`"), "{err}");
+        let err = with("values = { role = [\"admin\"] }");
+        assert!(err.contains("key `tables.t.values.role`: column `role` is not declared"), "{err}");
+        let err = with("columns = { n = \"BIGINT\" }\nvalues = { n = [\"1\"] }");
+        assert!(err.contains("column `n` is declared BIGINT; values are for VARCHAR columns"), "{err}");
+        for list in ["[]", "[\" admin\"]", "[\"\"]"] {
+            let err = with(&format!("columns = {{ role = \"VARCHAR\" }}\nvalues = {{ role = {list} }}"));
+            assert!(err.contains("key `tables.t.values.role`: list the values"), "{list}: {err}");
+        }
+        let err = with("columns = { role = \"VARCHAR\" }\nvalues = { role = [\"Admin\", \"admin\"] }");
+        assert!(err.contains("two values differ only in case"), "{err}");
     }
 
     #[test]

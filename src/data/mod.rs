@@ -145,6 +145,7 @@ impl Database {
         for source in &found.sources {
             let table_config = config.tables.get(&source.table).unwrap_or(&default);
             let loaded = self.load_source(source, table_config)?;
+            self.warn_unknown_values(&loaded, table_config)?;
             self.tables.push(loaded);
         }
         for (name, table) in config.tables.iter().filter(|(name, t)| !t.required && !has(name.as_str())) {
@@ -177,6 +178,7 @@ impl Database {
         }
         for name in derived::load_order(&self.conn, &queries)? {
             let loaded = self.load_derived(&name, &queries[&name], &config.tables[&name])?;
+            self.warn_unknown_values(&loaded, &config.tables[&name])?;
             self.tables.push(loaded);
         }
         self.tables.sort_by(|a, b| a.name.cmp(&b.name));
@@ -308,6 +310,45 @@ impl Database {
             .map_err(|e| anyhow!("failed to describe table `{}`: {e}", source.table))?;
         check_time_type(&source.table, table, &columns)?;
         Ok(LoadedTable { name: source.table.clone(), origin, rows, columns })
+    }
+
+    /// Warns about values of a `tables.<name>.values` column that are none
+    /// of the listed ones: the reports that pick rows by them miss those.
+    fn warn_unknown_values(&mut self, table: &LoadedTable, config: &TableConfig) -> Result<()> {
+        for (column, values) in &config.values {
+            if !table.columns.iter().any(|(name, _)| name == column) {
+                continue;
+            }
+            let sql = shape::unknown_values(&table.name, column, values);
+            let mut stmt = self.conn.prepare(&sql).map_err(|e| anyhow!("{e}"))?;
+            let found = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .and_then(|rows| rows.collect::<std::result::Result<Vec<_>, _>>())
+                .map_err(|e| anyhow!("failed to check the values of `{}.{column}`: {e}", table.name))?;
+            if found.is_empty() {
+                continue;
+            }
+            let rows: i64 = found.iter().map(|(_, n)| n).sum();
+            const SHOWN: usize = 5;
+            let mut listed: Vec<String> = found
+                .iter()
+                .take(SHOWN)
+                .map(|(value, n)| format!("{value:?} ({n} row{})", if *n == 1 { "" } else { "s" }))
+                .collect();
+            if found.len() > SHOWN {
+                listed.push(format!("and {} more", found.len() - SHOWN));
+            }
+            self.warnings.push(format!(
+                "table `{}` from `{}`: {rows} row{} with a `{column}` that is none of {} (key `tables.{}.values.{column}`): {}; reports that pick rows by `{column}` leave them out",
+                table.name,
+                table.origin,
+                if rows == 1 { "" } else { "s" },
+                values.join(", "),
+                table.name,
+                listed.join(", ")
+            ));
+        }
+        Ok(())
     }
 
     fn count(&self, table: &str) -> Result<u64> {

@@ -62,13 +62,22 @@ pub(super) fn shaped_select(
     let mut replaces = Vec::new();
     for (name, ty) in described {
         let declared = config.declared_type(name).filter(|_| !typed_by_reader);
-        if let Some(declared) = declared {
-            replaces.push(format!("CAST({} AS {}) AS {}", ident(name), utc(declared), ident(name)));
+        let value = if let Some(declared) = declared {
+            format!("CAST({} AS {})", ident(name), utc(declared))
         } else if ty.starts_with("TIMESTAMP") && ty != "TIMESTAMP" {
             // The bundled DuckDB has no ICU, and `date_trunc` on a
             // TIMESTAMPTZ would reach for it: months and weeks are UTC.
-            replaces.push(format!("CAST({} AS TIMESTAMP) AS {}", ident(name), ident(name)));
-        }
+            format!("CAST({} AS TIMESTAMP)", ident(name))
+        } else if config.values.contains_key(name) {
+            ident(name)
+        } else {
+            continue;
+        };
+        let value = match config.values.get(name) {
+            Some(values) => fold_values(&value, values),
+            None => value,
+        };
+        replaces.push(format!("{value} AS {}", ident(name)));
     }
     let added: Vec<String> = config
         .optional_columns
@@ -87,6 +96,27 @@ pub(super) fn shaped_select(
     select.push_str(" FROM ");
     select.push_str(from);
     Ok(select)
+}
+
+/// `value` as one of `values` where it is one once trimmed and lower-cased
+/// (`tables.<name>.values`), else as it is.
+fn fold_values(value: &str, values: &[String]) -> String {
+    let cases: Vec<String> =
+        values.iter().map(|v| format!("WHEN {} THEN {}", literal(&v.to_lowercase()), literal(v))).collect();
+    format!("CASE lower(trim({value})) {} ELSE {value} END", cases.join(" "))
+}
+
+/// The statement that lists the values of `column` of `table` outside
+/// `values` (after `fold_values`), most rows first: (value, rows). Empty
+/// and NULL values are missing values, not unknown ones.
+pub(super) fn unknown_values(table: &str, column: &str, values: &[String]) -> String {
+    let listed: Vec<String> = values.iter().map(|v| literal(v)).collect();
+    format!(
+        "SELECT {c}, count(*) FROM {t} WHERE trim({c}) <> '' AND {c} NOT IN ({}) GROUP BY 1 ORDER BY 2 DESC, 1",
+        listed.join(", "),
+        c = ident(column),
+        t = ident(table)
+    )
 }
 
 /// `CREATE TABLE` of an optional table whose export is missing: its

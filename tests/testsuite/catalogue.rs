@@ -40,14 +40,14 @@ pub fn default_site(fixture: &str) -> TestSite {
 }
 
 /// Replaces `from` (which must occur) by `to` in a file of the site.
-fn edit(site: &TestSite, rel: &str, from: &str, to: &str) {
+pub fn edit(site: &TestSite, rel: &str, from: &str, to: &str) {
     let text = site.read(rel);
     assert!(text.contains(from), "{rel} has no `{from}`");
     site.write(rel, &text.replacen(from, to, 1));
 }
 
 /// Every report of the built site as (tab, report) ids, from the manifest.
-fn report_ids(site: &TestSite) -> Vec<(String, String)> {
+pub fn report_ids(site: &TestSite) -> Vec<(String, String)> {
     let manifest = site.json("public/api/index.json");
     let mut ids = Vec::new();
     for tab in manifest["tabs"].as_array().unwrap() {

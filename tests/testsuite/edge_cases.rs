@@ -5,13 +5,55 @@
 
 use serde_json::{json, Value};
 
-use crate::catalogue::default_site;
+use crate::catalogue::{default_site, edit, report_ids};
 use crate::util::TestSite;
 
 fn built(fixture: &str) -> TestSite {
     let site = default_site(fixture);
     site.build_ok(&[]);
     site
+}
+
+/// Enumerated values as exports may spell them (`tables.<name>.values`):
+/// with " Member ", "ADMIN", "Disabled", "AI", " MCP" and "SUCCESS", every
+/// report of the multi-organization fixture gives the rows it gives with
+/// the lower-case values, and the build warns about nothing. A value that
+/// is none of the listed ones loads as it is, and the build warns, naming
+/// the table, its file, the column, the value and its rows.
+#[test]
+fn enumerated_values_match_whatever_their_case_and_others_are_warned_about() {
+    let plain = built("edge-multi-org");
+    let site = default_site("edge-multi-org");
+    let users = site.read("data/users.csv");
+    let users = users
+        .replace(",admin,", ",ADMIN,")
+        .replace(",member,", ", Member ,")
+        .replace(",disabled,", ",Disabled,");
+    site.write("data/users.csv", &users);
+    let calls = site.read("data/ai_invocations.csv").replace(",ai,", ",AI,").replace(",mcp,", ", MCP,");
+    site.write("data/ai_invocations.csv", &calls);
+    edit(&site, "data/action_runs.csv", ",success,", ",SUCCESS,");
+    let built = site.build_ok(&[]);
+    let stderr = String::from_utf8_lossy(&built.stderr);
+    assert!(!stderr.contains("none of"), "{stderr}");
+    let ids = report_ids(&plain);
+    assert_eq!(ids.len(), 30);
+    for (tab, report) in ids {
+        assert_eq!(site.report_rows(&tab, &report), plain.report_rows(&tab, &report), "{tab}/{report}");
+    }
+
+    // Ben's role becomes one the reports do not know: his member visit is
+    // no longer a member's, and the build says why.
+    edit(&site, "data/users.csv", "Ben Brown, Member ,", "Ben Brown,owner,");
+    let built = site.build_ok(&[]);
+    let stderr = String::from_utf8_lossy(&built.stderr);
+    assert!(
+        stderr.contains("table `users` from `")
+            && stderr.contains("users.csv`: 1 row with a `role` that is none of admin, member (key `tables.users.values.role`): \"owner\" (1 row)"),
+        "{stderr}"
+    );
+    let members = site.report_rows("users-activity", "member-page-visits");
+    assert_eq!(members.last().unwrap()["page_visits"], json!(1), "Ana's Beta visit alone: {members:?}");
 }
 
 /// Ana (u1) is in Acme (admin, Platform) and Beta (member, Data); Ben (u2)
