@@ -245,6 +245,8 @@ impl Database {
         // only for columns its header has, since a type for a missing
         // optional column would be DuckDB's error.
         let mut typed = BTreeMap::new();
+        // `table`, with the columns a CSV reader found stamps in declared.
+        let mut stamps = table.clone();
         // The CSV header, read by us (when not compressed).
         let header = if is_csv { csv_check::all_headers(source) } else { None };
         let reader = match source.format {
@@ -268,6 +270,17 @@ impl Database {
                 // the key nor the columns.
                 shape::check_required(&shape_origin, table, &names, &hint)?;
                 typed = shape::declared_among(table, &names);
+                // The CSV reader drops a stamp's UTC offset (`+02:00`), so
+                // the columns it finds stamps in are read as text too and
+                // cast like declared ones (`shape::csv_types`). A file it
+                // cannot read fails below, naming the line.
+                let found = self.describe(&format!("SELECT * FROM {}", csv_reader(shape::csv_types(&typed))));
+                for (name, ty) in found.unwrap_or_default() {
+                    if ty.starts_with("TIMESTAMP") && !typed.contains_key(&name) {
+                        typed.insert(name.clone(), "TIMESTAMP".into());
+                        stamps.optional_columns.insert(name, "TIMESTAMP".into());
+                    }
+                }
                 csv_reader(shape::csv_types(&typed))
             }
             Format::Json => format!("read_json({files}, format = 'array', union_by_name = true)"),
@@ -300,7 +313,7 @@ impl Database {
             });
             bail!("failed to load table `{}`: {located}", source.table);
         }
-        let select = shape::shaped_select(&shape_origin, table, &described, &reader, is_csv, &hint)?;
+        let select = shape::shaped_select(&shape_origin, &stamps, &described, &reader, is_csv, &hint)?;
         self.conn
             .execute_batch(&format!("CREATE TABLE {} AS {select}", ident(&source.table)))
             .map_err(&fail)?;

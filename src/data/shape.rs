@@ -61,8 +61,13 @@ pub(super) fn shaped_select(
     check_required(origin, config, &names, hint)?;
     let mut replaces = Vec::new();
     for (name, ty) in described {
-        let declared = config.declared_type(name).filter(|_| !typed_by_reader);
-        let value = if let Some(declared) = declared {
+        let declared = config.declared_type(name);
+        let value = if declared.is_some_and(|d| is_timestamp(d)) && (ty == "VARCHAR" || ty == "JSON") {
+            // Stamps read as text (see `csv_types`): DuckDB's cast to
+            // TIMESTAMPTZ applies a UTC offset (`+02:00`), its cast to
+            // TIMESTAMP would drop it and keep the local time.
+            format!("CAST(CAST({} AS TIMESTAMPTZ) AS TIMESTAMP)", ident(name))
+        } else if let Some(declared) = declared.filter(|_| !typed_by_reader) {
             format!("CAST({} AS {})", ident(name), utc(declared))
         } else if ty.starts_with("TIMESTAMP") && ty != "TIMESTAMP" {
             // The bundled DuckDB has no ICU, and `date_trunc` on a
@@ -138,10 +143,18 @@ pub(super) fn declared_among(config: &TableConfig, names: &[String]) -> BTreeMap
         .collect()
 }
 
-/// The `types = {...}` option of `read_csv` for `typed` columns.
+/// The `types = {...}` option of `read_csv` for `typed` columns. A
+/// timestamp is read as text, which `shaped_select` casts: the CSV reader
+/// drops a stamp's UTC offset (`+02:00`) and keeps the local time, as
+/// `TIMESTAMP` and as `TIMESTAMPTZ` alike.
 pub(super) fn csv_types(typed: &BTreeMap<String, String>) -> Option<String> {
-    let types: Vec<String> =
-        typed.iter().map(|(column, ty)| format!("{}: {}", literal(column), literal(ty))).collect();
+    let types: Vec<String> = typed
+        .iter()
+        .map(|(column, ty)| {
+            let ty = if is_timestamp(ty) { "VARCHAR" } else { ty };
+            format!("{}: {}", literal(column), literal(ty))
+        })
+        .collect();
     (!types.is_empty()).then(|| format!("types = {{{}}}", types.join(", ")))
 }
 
@@ -153,6 +166,11 @@ fn utc(ty: &str) -> &str {
     } else {
         ty
     }
+}
+
+/// Whether a declared type is a timestamp, with or without a time zone.
+fn is_timestamp(ty: &str) -> bool {
+    utc(ty).eq_ignore_ascii_case("TIMESTAMP")
 }
 
 /// Whether a column's type is one a time column can have.
@@ -204,6 +222,17 @@ mod tests {
         );
         let select = shaped_select(&ORIGIN, &config, &cols, "src", true, &|_| String::new()).unwrap();
         assert_eq!(select, "SELECT * REPLACE (CAST(\"seen\" AS TIMESTAMP) AS \"seen\") FROM src");
+        // Stamps read as text (a CSV, JSON strings) go through TIMESTAMPTZ,
+        // which applies their UTC offset, whoever typed the rest.
+        let cols = described(&[("user_id", "VARCHAR"), ("seen", "VARCHAR")]);
+        for typed_by_reader in [false, true] {
+            let select =
+                shaped_select(&ORIGIN, &config, &cols, "src", typed_by_reader, &|_| String::new()).unwrap();
+            assert!(
+                select.contains("CAST(CAST(\"seen\" AS TIMESTAMPTZ) AS TIMESTAMP) AS \"seen\""),
+                "{select}"
+            );
+        }
     }
 
     #[test]
@@ -228,9 +257,13 @@ mod tests {
 
     #[test]
     fn csv_types_only_for_columns_the_file_has() {
-        let config = config(&[("id", "VARCHAR")], &[("team", "VARCHAR")]);
-        let typed = declared_among(&config, &["id".into(), "x".into()]);
+        let plain = config(&[("id", "VARCHAR")], &[("team", "VARCHAR")]);
+        let typed = declared_among(&plain, &["id".into(), "x".into()]);
         assert_eq!(csv_types(&typed).unwrap(), "types = {'id': 'VARCHAR'}");
-        assert_eq!(csv_types(&declared_among(&config, &["x".into()])), None);
+        assert_eq!(csv_types(&declared_among(&plain, &["x".into()])), None);
+        // The CSV reader would drop a stamp's offset: stamps are read as text.
+        let stamped = config(&[("at", "TIMESTAMP"), ("on", "DATE")], &[]);
+        let typed = declared_among(&stamped, &["at".into(), "on".into()]);
+        assert_eq!(csv_types(&typed).unwrap(), "types = {'at': 'VARCHAR', 'on': 'DATE'}");
     }
 }

@@ -161,6 +161,70 @@ fn a_missing_optional_table_loads_empty_and_its_reports_show_zeros() {
     insta::assert_snapshot!("required_table_missing", site.fails(&["build"], &[]));
 }
 
+/// Stamps with a UTC offset are read as the instant they name, in UTC, in
+/// CSV and JSON, declared or not; a stamp without one is UTC. The as-of cut
+/// and the months come after: a login at 01:30 on 1 March in UTC+2 is a
+/// February login.
+#[test]
+fn timestamps_with_a_utc_offset_are_read_as_utc() {
+    let site = TestSite::new("basic");
+    edit(
+        &site,
+        "site.toml",
+        "[tables.logins]\ntime_column = \"logged_in_at\"\n",
+        "[tables.logins]\ntime_column = \"logged_in_at\"\ncolumns = { logged_in_at = \"TIMESTAMP\" }\n\n[tables.stamps]\ncolumns = { stamped = \"TIMESTAMP\" }\n",
+    );
+    site.write(
+        "data/logins.csv",
+        "user_id,logged_in_at\n\
+         u1,2026-03-01T01:30:00+02:00\n\
+         u2,2026-02-28T22:00:00-03:00\n\
+         u3,2026-03-10T08:00:00Z\n\
+         u3,2026-03-10 09:00:00\n\
+         u4,2026-03-16T01:00:00+02:00\n\
+         u4,2026-03-15T22:30:00-02:00\n",
+    );
+    site.write(
+        "data/stamps.jsonl",
+        "{\"id\": 1, \"stamped\": \"2026-03-01T01:30:00+02:00\", \"seen\": \"2026-03-01T01:30:00+02:00\"}\n\
+         {\"id\": 2, \"stamped\": \"2026-03-01T00:00:00Z\", \"seen\": \"2026-03-01T00:00:00Z\"}\n",
+    );
+    // A CSV column no config declares, read as stamps by DuckDB's sniffer.
+    site.write("data/seen.csv", "id,seen\n1,2026-03-01T01:30:00+02:00\n2,2026-03-01 00:00:00\n");
+    let reports = "\n[[tabs.reports]]\nid = \"seen\"\ntitle = \"Seen\"\nsql = \"SELECT id, seen FROM seen ORDER BY id\"\n\
+                   \n[[tabs.reports]]\nid = \"all-logins\"\ntitle = \"Logins\"\nsql = \"SELECT user_id, logged_in_at FROM logins ORDER BY 1, 2\"\n\
+                   \n[[tabs.reports]]\nid = \"stamps\"\ntitle = \"Stamps\"\nsql = \"SELECT id, stamped, seen FROM stamps ORDER BY id\"\n";
+    site.write("site.toml", &(site.read("site.toml") + reports));
+    site.ok(&["build"], &[]);
+    // u4's 16 March 01:00 in UTC+2 is 15 March 23:00 UTC, on the as-of
+    // date; 15 March 22:30 in UTC-2 is 16 March 00:30 UTC, after it.
+    assert_eq!(
+        site.report_rows("events", "all-logins"),
+        [
+            json!({"user_id": "u1", "logged_in_at": "2026-02-28T23:30:00Z"}),
+            json!({"user_id": "u2", "logged_in_at": "2026-03-01T01:00:00Z"}),
+            json!({"user_id": "u3", "logged_in_at": "2026-03-10T08:00:00Z"}),
+            json!({"user_id": "u3", "logged_in_at": "2026-03-10T09:00:00Z"}),
+            json!({"user_id": "u4", "logged_in_at": "2026-03-15T23:00:00Z"}),
+        ]
+    );
+    assert_eq!(
+        site.report_rows("people", "monthly-logins"),
+        [json!({"month": "2026-02-01", "logins": 1}), json!({"month": "2026-03-01", "logins": 4})]
+    );
+    assert_eq!(
+        site.report_rows("events", "seen"),
+        [json!({"id": 1, "seen": "2026-02-28T23:30:00Z"}), json!({"id": 2, "seen": "2026-03-01T00:00:00Z"})]
+    );
+    assert_eq!(
+        site.report_rows("events", "stamps"),
+        [
+            json!({"id": 1, "stamped": "2026-02-28T23:30:00Z", "seen": "2026-02-28T23:30:00Z"}),
+            json!({"id": 2, "stamped": "2026-03-01T00:00:00Z", "seen": "2026-03-01T00:00:00Z"}),
+        ]
+    );
+}
+
 /// The basic fixture with `sql` defining table `late_logins` from `logins`
 /// and a report showing it.
 fn with_derived(site: &TestSite, table: &str) {
