@@ -308,13 +308,13 @@ impl TableConfig {
                 }
                 Some(_) => {}
             }
-            let folded: std::collections::BTreeSet<String> =
-                values.iter().map(|v| v.to_lowercase()).collect();
             if values.is_empty() || values.iter().any(|v| v.trim().is_empty() || v.trim() != v) {
                 bail!(
                     "key `{key}`: list the values, each without spaces around it (`[\"admin\", \"member\"]`)"
                 );
             }
+            let folded: std::collections::BTreeSet<String> =
+                values.iter().map(|v| v.to_lowercase()).collect();
             if folded.len() != values.len() {
                 bail!("key `{key}`: two values differ only in case; values match whatever their case");
             }

@@ -246,25 +246,24 @@ impl Database {
         // optional column would be DuckDB's error.
         let mut typed = BTreeMap::new();
         // `table`, with the columns a CSV reader found stamps in declared.
-        let mut stamps = table.clone();
+        let mut declared = table.clone();
         // The CSV header, read by us (when not compressed).
         let header = if is_csv { csv_check::all_headers(source) } else { None };
         let reader = match source.format {
             Format::Csv | Format::Tsv => {
+                // What DuckDB's sniffer finds: the header of a compressed
+                // file, and the columns it reads stamps in.
+                let sniffed = self.describe(&format!("SELECT * FROM {}", csv_reader(None)));
                 let names = match header.clone() {
                     Some(names) => names,
-                    None => self
-                        .describe(&format!("SELECT * FROM {}", csv_reader(None)))
-                        .map_err(|e| {
-                            anyhow!(
-                                "failed to load table `{}` from `{origin}`: {}",
-                                source.table,
-                                self.explain(&e.to_string())
-                            )
-                        })?
-                        .into_iter()
-                        .map(|(n, _)| n)
-                        .collect(),
+                    None => match &sniffed {
+                        Ok(columns) => columns.iter().map(|(n, _)| n.clone()).collect(),
+                        Err(e) => bail!(
+                            "failed to load table `{}` from `{origin}`: {}",
+                            source.table,
+                            self.explain(&e.to_string())
+                        ),
+                    },
                 };
                 // DuckDB's own message for a missing column names neither
                 // the key nor the columns.
@@ -273,12 +272,11 @@ impl Database {
                 // The CSV reader drops a stamp's UTC offset (`+02:00`), so
                 // the columns it finds stamps in are read as text too and
                 // cast like declared ones (`shape::csv_types`). A file it
-                // cannot read fails below, naming the line.
-                let found = self.describe(&format!("SELECT * FROM {}", csv_reader(shape::csv_types(&typed))));
-                for (name, ty) in found.unwrap_or_default() {
+                // cannot sniff fails below, naming the line.
+                for (name, ty) in sniffed.unwrap_or_default() {
                     if ty.starts_with("TIMESTAMP") && !typed.contains_key(&name) {
                         typed.insert(name.clone(), "TIMESTAMP".into());
-                        stamps.optional_columns.insert(name, "TIMESTAMP".into());
+                        declared.optional_columns.insert(name, "TIMESTAMP".into());
                     }
                 }
                 csv_reader(shape::csv_types(&typed))
@@ -313,7 +311,7 @@ impl Database {
             });
             bail!("failed to load table `{}`: {located}", source.table);
         }
-        let select = shape::shaped_select(&shape_origin, &stamps, &described, &reader, is_csv, &hint)?;
+        let select = shape::shaped_select(&shape_origin, &declared, &described, &reader, is_csv, &hint)?;
         self.conn
             .execute_batch(&format!("CREATE TABLE {} AS {select}", ident(&source.table)))
             .map_err(&fail)?;
@@ -333,10 +331,11 @@ impl Database {
                 continue;
             }
             let sql = shape::unknown_values(&table.name, column, values);
-            let mut stmt = self.conn.prepare(&sql).map_err(|e| anyhow!("{e}"))?;
-            let found = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-                .and_then(|rows| rows.collect::<std::result::Result<Vec<_>, _>>())
+            let found = (self.conn.prepare(&sql))
+                .and_then(|mut stmt| {
+                    stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+                        .collect::<std::result::Result<Vec<_>, _>>()
+                })
                 .map_err(|e| anyhow!("failed to check the values of `{}.{column}`: {e}", table.name))?;
             if found.is_empty() {
                 continue;
