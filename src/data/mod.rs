@@ -252,8 +252,15 @@ impl Database {
         let reader = match source.format {
             Format::Csv | Format::Tsv => {
                 // What DuckDB's sniffer finds: the header of a compressed
-                // file, and the columns it reads stamps in.
-                let sniffed = self.describe(&format!("SELECT * FROM {}", csv_reader(None)));
+                // file, and the columns it reads stamps in, unless the
+                // config declares every column.
+                let all_declared =
+                    header.as_ref().is_some_and(|h| h.iter().all(|n| table.declared_type(n).is_some()));
+                let sniffed = if all_declared {
+                    Ok(Vec::new())
+                } else {
+                    self.describe(&format!("SELECT * FROM {}", csv_reader(None)))
+                };
                 let names = match header.clone() {
                     Some(names) => names,
                     None => match &sniffed {
