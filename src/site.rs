@@ -345,7 +345,12 @@ impl Site {
         self.subscription_start =
             self.config.subscription_start.or(window.map(|(lo, _)| lo)).unwrap_or(self.as_of.year_start());
         self.first_day = window.map(|(lo, _)| lo).unwrap_or(self.as_of).min(self.as_of);
+        let printed = db.warnings.len();
         db.cut_at(&self.config, self.as_of)?;
+        // Derived tables' values are checked once they are built.
+        for warning in &db.warnings[printed..] {
+            self.progress.warn(warning);
+        }
         db.resolve_notes(&mut self.config)?;
         crate::report::prepare_connection(&db.conn, &self.params(), &self.prelude)?;
 

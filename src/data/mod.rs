@@ -178,7 +178,6 @@ impl Database {
         }
         for name in derived::load_order(&self.conn, &queries)? {
             let loaded = self.load_derived(&name, &queries[&name], &config.tables[&name])?;
-            self.warn_unknown_values(&loaded, &config.tables[&name])?;
             self.tables.push(loaded);
         }
         self.tables.sort_by(|a, b| a.name.cmp(&b.name));
@@ -443,6 +442,13 @@ impl Database {
             let rows = self.count(name)?;
             if let Some(table) = self.tables.iter_mut().find(|t| &t.name == name) {
                 table.rows = rows;
+            }
+        }
+        // Their values are checked here, on the built tables: at load they
+        // are views, and the check would run their queries again.
+        for (name, _) in &derived {
+            if let Some(table) = self.tables.iter().find(|t| &t.name == name).cloned() {
+                self.warn_unknown_values(&table, &config.tables[name])?;
             }
         }
         Ok(())

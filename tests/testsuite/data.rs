@@ -258,6 +258,24 @@ fn a_derived_table_is_built_from_the_cut_exports() {
     );
 }
 
+/// A derived table's `values` are checked on the table it builds, once, and
+/// the build says so like it does for an export.
+#[test]
+fn a_derived_tables_values_are_checked_once_built() {
+    let site = TestSite::new("basic");
+    with_derived(
+        &site,
+        "[tables.late_logins]\ntime_column = \"logged_in_at\"\ncolumns = { user_id = \"VARCHAR\", logged_in_at = \"TIMESTAMP\" }\nvalues = { user_id = [\"U1\"] }\nsql = \"SELECT user_id, logged_in_at FROM logins WHERE hour(logged_in_at) >= 12\"\n",
+    );
+    let (_, stderr) = site.ok(&["build"], &[]);
+    // u1's logins load as `U1`; u2's one (3 Feb) is none of the values.
+    // u2's login on 16 Mar is after the as-of date: cut before the check.
+    let warning = "table `late_logins` from `tables.late_logins.sql`: 1 row with a `user_id` that is none of U1 (key `tables.late_logins.values.user_id`): \"u2\" (1 row)";
+    assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
+    let users: Vec<_> = site.report_rows("events", "late").iter().map(|r| r["user_id"].clone()).collect();
+    assert_eq!(users, [json!("U1"), json!("U1"), json!("u2")]);
+}
+
 #[test]
 fn derived_tables_fail_like_exports() {
     let cases = [
